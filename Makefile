@@ -1,0 +1,65 @@
+# The two commands a user needs: `make demo` and `make test`.
+# Everything else here is what those two stand on, plus benchmarks.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := trialdex parsers crawlers index $(wildcard dags/*.py)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint typecheck unit es-start es-stop es-status bench bench-parse bench-ctgov bench-crawl bench-index bench-api lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/trialdex demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PACKAGES) tests
+	$(BIN)/ruff format --check $(PACKAGES) tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy $(PACKAGES)
+
+test: lint typecheck
+	$(BIN)/pytest
+
+es-start: $(STAMP)
+	$(BIN)/trialdex dev-es start
+es-stop: $(STAMP)
+	$(BIN)/trialdex dev-es stop
+es-status: $(STAMP)
+	$(BIN)/trialdex dev-es status
+
+bench: bench-parse bench-ctgov bench-crawl bench-index bench-api
+
+bench-parse: $(STAMP)
+	$(BIN)/trialdex bench parse
+bench-ctgov: $(STAMP)
+	$(BIN)/trialdex bench ctgov
+bench-crawl: $(STAMP)
+	$(BIN)/trialdex bench crawl
+bench-index: $(STAMP)
+	$(BIN)/trialdex bench index
+bench-api: $(STAMP)
+	$(BIN)/trialdex bench api
+
+# Re-resolve every pin (needs network to PyPI); commit the result.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e ".[dev]"
+	( echo "# Pinned versions for every machine (Airflow's published constraints cannot be fetched here)."; \
+	  echo "# Regenerate: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^trialdex' ) > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

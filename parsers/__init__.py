@@ -1,0 +1,4 @@
+"""Pure parsers: raw bytes or registry JSON in, `TrialRecord` out.
+
+Nothing here imports Scrapy, Airflow or Elasticsearch.
+"""

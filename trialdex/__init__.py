@@ -1,0 +1,3 @@
+"""Trialdex: clinical-trial registry ingestion and faceted search."""
+
+__version__ = "0.1.0"
