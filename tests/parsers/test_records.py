@@ -12,7 +12,7 @@ from parsers.errors import RecordValidationError
 from parsers.records import json_schema, read_records, validate_record, write_records
 from trialdex.cli import main
 
-CONTRACT = Path(__file__).resolve().parent.parent.parent / "shared" / "design" / "record.md"
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "design" / "record.md"
 
 MINIMAL = {
     "id": "listing:example:a-trial",
