@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from trialdex.locations import corpus_dir, shared_dir
+
+__all__ = ["corpus_dir", "shared_dir"]
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def corpus_dir() -> Path:
-    return Path(os.environ.get("TRIALDEX_CORPUS", REPO.parent / "shared" / "corpus")).resolve()
 
 
 @pytest.fixture(scope="session")

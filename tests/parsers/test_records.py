@@ -11,8 +11,9 @@ import pytest
 from parsers.errors import RecordValidationError
 from parsers.records import json_schema, read_records, validate_record, write_records
 from trialdex.cli import main
+from trialdex.locations import shared_dir
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "design" / "record.md"
+CONTRACT = shared_dir() / "design" / "record.md"
 
 MINIMAL = {
     "id": "listing:example:a-trial",
