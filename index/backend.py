@@ -1,0 +1,153 @@
+"""The one small interface every search backend implements, and how to open one.
+
+`open_backend()` picks Elasticsearch when ``ELASTICSEARCH_URL`` (or ``url``)
+is set, else the embedded SQLite file (``TRIALDEX_SQLITE``, default
+``var/trialdex.sqlite``). Callers (the API, the DAGs, the CLI) use only
+`SearchBackend`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from index.search_models import Facet, SearchRequest, SearchResponse
+from parsers.errors import ConfigurationError
+from parsers.records import TrialRecord
+
+DEFAULT_SQLITE_PATH = Path("var") / "trialdex.sqlite"
+DEFAULT_ALIAS = "trials"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFailure:
+    """A record the backend refused, with the reason it gave."""
+
+    id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What an indexing run did; failures are never dropped silently."""
+
+    indexed: int = 0
+    failures: list[IndexFailure] = field(default_factory=list)
+    deleted: int = 0
+    retries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def merge(self, other: IndexReport) -> None:
+        self.indexed += other.indexed
+        self.failures.extend(other.failures)
+        self.deleted += other.deleted
+        self.retries += other.retries
+
+    def write_failures(self, path: Path) -> None:
+        """Append the failures as JSON lines (id, reason) to ``path``."""
+        if not self.failures:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            for failure in self.failures:
+                fh.write(json.dumps({"id": failure.id, "reason": failure.reason}) + "\n")
+
+    def summary(self) -> str:
+        text = f"indexed {self.indexed}, failed {len(self.failures)}"
+        if self.deleted:
+            text += f", deleted {self.deleted}"
+        if self.retries:
+            text += f", retried {self.retries}"
+        return text
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """Index and search trial records. Both backends honour the same semantics."""
+
+    name: str
+
+    def setup(self) -> None:
+        """Create what the backend needs; safe to call on every start."""
+
+    def index_records(self, records: Iterable[TrialRecord]) -> IndexReport:
+        """Upsert records by `TrialRecord.id`; every refused record is in the report."""
+        ...
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove records by id; returns how many existed."""
+        ...
+
+    def get(self, id: str) -> TrialRecord | None: ...
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Raises `SearchRequestError` for a bad cursor or request."""
+        ...
+
+    def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
+        """Values of a suggest facet (condition, intervention, sponsor) with a word
+        starting with ``prefix`` (case-insensitive), most frequent first."""
+        ...
+
+    def facet_values(
+        self, name: str, request: SearchRequest | None = None, size: int = 100
+    ) -> Facet:
+        """One facet's values and counts under ``request``'s other selections."""
+        ...
+
+    def count(self) -> int: ...
+
+    def ids(self, source: str | None = None) -> set[str]:
+        """Ids of indexed records (of one source), to find records that disappeared."""
+        ...
+
+    def health(self) -> dict[str, object]: ...
+
+    def close(self) -> None: ...
+
+
+BackendKind = Literal["es", "sqlite"]
+
+
+def open_backend(
+    kind: BackendKind | None = None,
+    *,
+    url: str | None = None,
+    path: str | Path | None = None,
+    alias: str = DEFAULT_ALIAS,
+) -> SearchBackend:
+    """Elasticsearch when ``kind == "es"`` or a URL is configured, else SQLite.
+
+    The returned backend is not set up; call ``setup()`` before indexing
+    (searching a fresh SQLite file sets it up itself).
+    """
+    es_url = url or os.environ.get("ELASTICSEARCH_URL") or None
+    if kind is None:
+        kind = "es" if es_url else "sqlite"
+    if kind == "es":
+        if not es_url:
+            from index import devserver
+
+            server = devserver.running()
+            if server is None:
+                raise ConfigurationError(
+                    "the Elasticsearch backend needs ELASTICSEARCH_URL "
+                    "(or a dev server: trialdex dev-es start)"
+                )
+            es_url = server.url
+        from index.es_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(es_url, alias=alias)  # type: ignore[return-value]
+    if kind == "sqlite":
+        from index.sqlite_backend import SqliteBackend
+
+        db = Path(path or os.environ.get("TRIALDEX_SQLITE") or DEFAULT_SQLITE_PATH)
+        return SqliteBackend(db)  # type: ignore[return-value]
+    raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")
