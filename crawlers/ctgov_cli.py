@@ -1,0 +1,227 @@
+"""`trialdex crawl ctgov`: harvest ClinicalTrials.gov into the raw store, and re-parse it.
+
+Plain functions for the command line and the Airflow DAG:
+
+* `harvest` runs the Scrapy spider in a child process (a Twisted reactor
+  cannot restart inside a long-lived or shared process) and returns a
+  `HarvestSummary` read from the crawl's stats.
+* `records_from_raw` re-parses stored pages into records without fetching.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawlers.rawstore import RawStore
+from parsers.errors import ParseError, ServiceError
+from parsers.records import TrialRecord
+
+DEFAULT_BASE_URL = "https://clinicaltrials.gov"
+SOURCE = "ctgov"
+_REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class HarvestSummary:
+    """What one harvest did. ``since_id`` is the raw store's last response id before the run:
+    pass it to `records_from_raw` to re-parse only this run's pages."""
+
+    base_url: str
+    raw_dir: str
+    since: str | None
+    pages: int
+    studies: int
+    total_count: int | None
+    retried_429: int
+    retries: int
+    failures: int
+    stored: int
+    unchanged: int
+    since_id: int
+    last_id: int
+    seconds: float
+    finish_reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return (
+            f"ctgov harvest from {self.base_url} (since {self.since or 'the beginning'}): "
+            f"{self.pages} pages, {self.studies} studies"
+            + (f" of {self.total_count}" if self.total_count is not None else "")
+            + f", {self.retried_429} 429s retried ({self.retries} retries in all), "
+            f"{self.failures} failures; raw store {self.raw_dir}: {self.stored} new responses, "
+            f"{self.unchanged} unchanged (ids {self.since_id + 1}..{self.last_id}); "
+            f"{self.seconds:.1f}s, {self.finish_reason}"
+        )
+
+
+def harvest(
+    base_url: str,
+    raw_dir: Path | str,
+    since: date | None = None,
+    page_size: int = 1000,
+    *,
+    delay: float = 0.0,
+    retry_times: int = 5,
+    retry_max_delay: float = 120.0,
+    timeout: float | None = None,
+) -> HarvestSummary:
+    """Fetch every study (updated since ``since``) into the raw store at ``raw_dir``.
+
+    Raises `ServiceError` when the crawl process fails to run to the end.
+    """
+    raw = Path(raw_dir)
+    store = RawStore(raw)
+    since_id = store.last_id()
+    store.close()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="trialdex-ctgov-") as tmp:
+        stats_path = Path(tmp) / "stats.json"
+        command = [
+            sys.executable,
+            "-m",
+            "crawlers.ctgov_run",
+            "--base-url",
+            base_url,
+            "--raw-dir",
+            str(raw),
+            "--since",
+            since.isoformat() if since else "",
+            "--page-size",
+            str(page_size),
+            "--delay",
+            str(delay),
+            "--retry-times",
+            str(retry_times),
+            "--retry-max-delay",
+            str(retry_max_delay),
+            "--stats-out",
+            str(stats_path),
+        ]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO), env.get("PYTHONPATH")]))
+        try:
+            done = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ServiceError(f"ctgov harvest from {base_url} timed out after {timeout}s") from exc
+        if not stats_path.exists():
+            tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+            raise ServiceError(
+                f"ctgov harvest from {base_url} failed (exit {done.returncode}):\n{tail}"
+            )
+        stats = json.loads(stats_path.read_text())
+    store = RawStore(raw)
+    last_id = store.last_id()
+    store.close()
+
+    def count(key: str) -> int:
+        return int(stats.get(key, 0) or 0)
+
+    return HarvestSummary(
+        base_url=base_url,
+        raw_dir=str(raw),
+        since=since.isoformat() if since else None,
+        pages=count("ctgov/pages"),
+        studies=count("ctgov/studies"),
+        total_count=stats.get("ctgov/total_count"),
+        retried_429=count("retry_after/429"),
+        retries=count("retry_after/count"),
+        failures=count("ctgov/failures"),
+        stored=count("rawstore/stored"),
+        unchanged=count("rawstore/unchanged"),
+        since_id=since_id,
+        last_id=last_id,
+        seconds=round(time.monotonic() - started, 2),
+        finish_reason=str(stats.get("finish_reason", "unknown")),
+    )
+
+
+_STUDY_PATH = re.compile(r"/api/v2/studies/(NCT\d{8})/?$")
+
+
+def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRecord | ParseError]:
+    """Records from the ctgov responses stored after ``since_id`` (0: all), without fetching.
+
+    Each good study yields a `TrialRecord`; a bad study or page yields its
+    `ParseError` and the iteration goes on. Non-200 responses are skipped.
+    """
+    from parsers.ctgov import parse_studies_page, parse_study_json
+
+    store = RawStore(Path(raw_dir))
+    try:
+        for response in store.iter_since(since_id, source=SOURCE):
+            if response.status != 200:
+                continue
+            origin = f"raw#{response.id} {response.url}"
+            body = store.body(response)
+            path = urlsplit(response.url).path
+            if _STUDY_PATH.search(path):
+                try:
+                    yield parse_study_json(body, origin, fetched_at=response.fetched_at)
+                except ParseError as exc:
+                    yield exc
+                continue
+            try:
+                records, errors, _ = parse_studies_page(
+                    body, origin, fetched_at=response.fetched_at
+                )
+            except ParseError as exc:
+                yield exc
+                continue
+            yield from records
+            yield from errors
+    finally:
+        store.close()
+
+
+def default_raw_dir() -> Path:
+    return Path(os.environ.get("TRIALDEX_RAW_DIR", "data/raw"))
+
+
+def register(sources: Any) -> None:
+    p: argparse.ArgumentParser = sources.add_parser(
+        "ctgov",
+        help="harvest the ClinicalTrials.gov API v2 into the raw store",
+        description="Harvest ClinicalTrials.gov API v2 studies (all, or updated since a date).",
+    )
+    p.add_argument("--since", type=date.fromisoformat, help="only studies updated on/after DATE")
+    p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="API host (or an emulator)")
+    p.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help="raw store directory (default $TRIALDEX_RAW_DIR or data/raw)",
+    )
+    p.add_argument("--page-size", type=int, default=1000, help="studies per page (1..1000)")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds between requests")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    summary = harvest(
+        args.base_url,
+        args.raw_dir or default_raw_dir(),
+        args.since,
+        args.page_size,
+        delay=args.delay,
+    )
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    return 0 if summary.failures == 0 and summary.finish_reason == "finished" else 1
