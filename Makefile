@@ -5,11 +5,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := trialdex parsers crawlers index $(wildcard dags/*.py)
+PACKAGES := trialdex parsers crawlers index pipeline api $(wildcard dags/*.py)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint typecheck unit es-start es-stop es-status bench bench-parse bench-ctgov bench-crawl bench-index bench-api lock clean
+.PHONY: demo test lint typecheck browser unit es-start es-stop es-status bench bench-parse bench-ctgov bench-crawl bench-index bench-api lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy $(PACKAGES)
 
-test: lint typecheck
+# The browser test drives Debian's chromium (a test tool's own browser download fails here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+test: lint typecheck browser
 	$(BIN)/pytest
 
 es-start: $(STAMP)
