@@ -34,7 +34,6 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
             "RETRY_AFTER_BASE_DELAY": args.retry_base_delay,
             "RETRY_AFTER_MAX_DELAY": args.retry_max_delay,
             "DOWNLOAD_TIMEOUT": args.timeout,
-            "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         },
         priority="cmdline",
     )
@@ -55,7 +54,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--stats-out", type=Path)
     args = parser.parse_args(argv)
-    process = CrawlerProcess(crawl_settings(args), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(args))
     crawler = process.create_crawler(CtgovStudiesSpider)
     process.crawl(crawler, base_url=args.base_url, since=args.since, page_size=args.page_size)
     process.start()

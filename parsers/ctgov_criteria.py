@@ -116,16 +116,22 @@ def _clean(text: str) -> str:
 
 def strip_marker(text: str) -> tuple[str, bool]:
     """The text without its list marker(s), and whether it had one."""
-    stripped = _MARKER.sub("", text, count=1)
-    if stripped == text:
+    match = _MARKER.match(text)
+    if match is None:
         return text, False
+    stripped = text[match.end() :]
     # "* 2. Need to ..." carries a second, stale enumerator.
-    again = _MARKER.sub("", stripped, count=1)
-    return (again if again.strip() else stripped), True
+    again = _MARKER.match(stripped)
+    if again is not None and stripped[again.end() :].strip():
+        return stripped[again.end() :], True
+    return stripped, True
 
 
 def heading_kind(line: str) -> tuple[str, str] | None:
     """``("inclusion"|"exclusion", text after the colon)`` when the line is a heading."""
+    lowered = line.lower()
+    if "clusion" not in lowered and "eligib" not in lowered:
+        return None  # the common case, decided without the regexes
     text, _ = strip_marker(line.strip())
     text = _SECTION_NUMBER.sub("", text)
     if len(text) > 140 or not text:
