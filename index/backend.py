@@ -144,10 +144,10 @@ def open_backend(
             es_url = server.url
         from index.es_backend import ElasticsearchBackend
 
-        return ElasticsearchBackend(es_url, alias=alias)  # type: ignore[return-value]
+        return ElasticsearchBackend(es_url, alias=alias)
     if kind == "sqlite":
         from index.sqlite_backend import SqliteBackend
 
         db = Path(path or os.environ.get("TRIALDEX_SQLITE") or DEFAULT_SQLITE_PATH)
-        return SqliteBackend(db)  # type: ignore[return-value]
+        return SqliteBackend(db)
     raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")

@@ -1,11 +1,402 @@
-"""Elasticsearch backend (being built)."""
+"""The Elasticsearch backend: alias lifecycle, bulk indexing and search.
+
+Readers and writers use the alias (``trials``). Behind it is one versioned
+index, ``trials-v<N>-<UTC timestamp>``, created from the index template.
+`setup()` is safe on every deploy: it puts the template and, when the alias
+does not exist yet, creates the first index behind it. `migrate()` builds a
+complete new index from the records and then swaps the alias in one atomic
+`_aliases` call, so readers see the old index until the new one is whole.
+The cluster may lack `_reindex` (the minimal distribution does), so a
+migration always re-reads the records.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+
+from index import cursor as cursors
+from index.backend import IndexReport
+from index.errors import SearchRequestError
+from index.es_bulk import Progress, bulk_delete, bulk_index
+from index.es_mapping import (
+    MAPPING_VERSION,
+    Analysis,
+    facet_field,
+    fingerprint,
+    index_body,
+    probe_analysis,
+)
+from index.es_query import search_body, suggest_body
+from index.geo import nearest_site
+from index.search_models import (
+    FACETS,
+    SUGGEST_FACETS,
+    Facet,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResponse,
+)
+from parsers.errors import ConfigurationError, ServiceError
+from parsers.records import TrialRecord
+
+SEARCH_TIMEOUT = os.environ.get("TRIALDEX_ES_SEARCH_TIMEOUT", "10s")
+
+
+@dataclass
+class MigrationResult:
+    index: str
+    previous: list[str]
+    report: IndexReport
+    deleted_indices: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _service(action: str, url: str) -> Iterator[None]:
+    """Translate client errors into `ServiceError` naming the cluster and the action."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise ServiceError(f"Elasticsearch at {url}: {action}: not found ({exc.message})") from exc
+    except ApiError as exc:
+        raise ServiceError(f"Elasticsearch at {url}: {action} failed: {exc}") from exc
+    except TransportError as exc:
+        raise ServiceError(f"Elasticsearch at {url} is unreachable ({action}): {exc}") from exc
+
 
 class ElasticsearchBackend:
+    """`SearchBackend` on an Elasticsearch 9 cluster."""
+
     name = "elasticsearch"
 
-    def __init__(self, url: str, *, alias: str = "trials") -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str | Elasticsearch,
+        *,
+        alias: str = "trials",
+        replicas: int | None = None,
+        request_timeout: float = 30,
+    ) -> None:
+        if isinstance(url, Elasticsearch):
+            self.client = url
+            self.url = str(url.transport.node_pool.get().base_url)
+        else:
+            self.url = url.rstrip("/")
+            self.client = Elasticsearch(
+                self.url, request_timeout=request_timeout, retry_on_timeout=True, max_retries=2
+            )
         self.alias = alias
+        self.replicas = (
+            int(os.environ.get("TRIALDEX_ES_REPLICAS", "0")) if replicas is None else replicas
+        )
+        self._analysis: Analysis | None = None
+
+    # Lifecycle
+
+    @property
+    def analysis(self) -> Analysis:
+        if self._analysis is None:
+            with _service("probing analysis modules", self.url):
+                self._analysis = probe_analysis(self.client)
+        return self._analysis
+
+    @property
+    def template_name(self) -> str:
+        return f"{self.alias}-template"
+
+    def put_template(self) -> None:
+        body = index_body(self.analysis, replicas=self.replicas)
+        with _service("putting the index template", self.url):
+            self.client.indices.put_index_template(
+                name=self.template_name,
+                index_patterns=[f"{self.alias}-v*"],
+                template=body,
+                priority=200,
+                meta={"managed_by": "trialdex", "mapping_version": MAPPING_VERSION},
+            )
+
+    def new_index_name(self) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        return f"{self.alias}-v{MAPPING_VERSION}-{stamp}"
+
+    def create_index(self, *, bulk_load: bool = False) -> str:
+        """A new empty versioned index (not behind the alias yet)."""
+        name = self.new_index_name()
+        body = index_body(self.analysis, replicas=self.replicas)
+        if bulk_load:
+            body["settings"]["refresh_interval"] = "-1"
+        with _service(f"creating index {name}", self.url):
+            self.client.indices.create(index=name, **body)
+        return name
+
+    def indices(self) -> list[str]:
+        """Indices behind the alias (normally one)."""
+        with _service(f"reading alias {self.alias}", self.url):
+            found = self.client.options(ignore_status=404).indices.get_alias(name=self.alias)
+        body = found.body if hasattr(found, "body") else found
+        if not isinstance(body, dict) or "error" in body or body.get("status") == 404:
+            return []
+        return sorted(body)
+
+    def setup(self) -> None:
+        """Template plus a first index behind the alias; safe to run on every deploy."""
+        self.put_template()
+        if self.indices():
+            return
+        with _service(f"checking {self.alias}", self.url):
+            if self.client.indices.exists(index=self.alias):
+                raise ConfigurationError(
+                    f"{self.alias!r} is a concrete index on {self.url}, not an alias; "
+                    "rename or delete it, then run setup again"
+                )
+        name = self.create_index()
+        try:
+            with _service(f"pointing {self.alias} at {name}", self.url):
+                self.client.indices.update_aliases(
+                    actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}]
+                )
+        except ServiceError:
+            # Another deploy won the race; keep its index.
+            self.client.options(ignore_status=404).indices.delete(index=name)
+            if not self.indices():
+                raise
+
+    def migrate(
+        self,
+        records: Iterable[TrialRecord] | Callable[[], Iterable[TrialRecord]],
+        *,
+        progress: Progress | None = None,
+        keep_previous: int = 1,
+        max_failure_ratio: float = 0.01,
+    ) -> MigrationResult:
+        """Fill a new index from ``records`` and swap the alias to it atomically.
+
+        If the run fails, or more than ``max_failure_ratio`` of the records
+        are refused, the new index is deleted and the alias is left alone.
+        """
+        self.put_template()
+        source = records() if callable(records) else records
+        new = self.create_index(bulk_load=True)
+        try:
+            report = bulk_index(self.client, new, source, progress=progress)
+            attempted = report.indexed + len(report.failures)
+            if attempted and len(report.failures) > max_failure_ratio * attempted:
+                raise ServiceError(
+                    f"migration into {new} refused {len(report.failures)} of {attempted} "
+                    f"records (first: {report.failures[0].id}: {report.failures[0].reason}); "
+                    f"alias {self.alias} left unchanged"
+                )
+            with _service(f"finishing {new}", self.url):
+                self.client.indices.put_settings(
+                    index=new, settings={"index": {"refresh_interval": None}}
+                )
+                self.client.indices.refresh(index=new)
+                self.client.cluster.health(index=new, wait_for_status="yellow", timeout="60s")
+        except BaseException:
+            with contextlib.suppress(ApiError, TransportError):
+                self.client.options(ignore_status=404).indices.delete(index=new)
+            raise
+        previous = self.indices()
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": old, "alias": self.alias}} for old in previous
+        ]
+        actions.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
+        with _service(f"swapping {self.alias} to {new}", self.url):
+            self.client.indices.update_aliases(actions=actions)
+        deleted = self._prune(keep={new}, keep_previous=keep_previous)
+        return MigrationResult(new, previous, report, deleted)
+
+    def _prune(self, *, keep: set[str], keep_previous: int) -> list[str]:
+        """Delete old versioned indices, keeping the newest ``keep_previous`` for rollback
+        (and so a search that started on the old index can finish)."""
+        with _service("listing indices", self.url):
+            found = self.client.indices.get(index=f"{self.alias}-v*", expand_wildcards="open")
+        olds = sorted((n for n in found if n not in keep), reverse=True)
+        doomed = olds[keep_previous:]
+        if doomed:
+            with _service("deleting old indices", self.url):
+                self.client.options(ignore_status=404).indices.delete(index=",".join(doomed))
+        return doomed
+
+    def drop(self) -> None:
+        """Delete the alias's indices and the template (tests, `--reset`)."""
+        with _service("dropping", self.url):
+            self.client.options(ignore_status=404).indices.delete(index=f"{self.alias}-v*")
+            self.client.options(ignore_status=404).indices.delete_index_template(
+                name=self.template_name
+            )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def health(self) -> dict[str, object]:
+        try:
+            with _service("health", self.url):
+                cluster = self.client.cluster.health()
+                indices = self.indices()
+                current = None
+                if indices:
+                    meta = self.client.indices.get_mapping(index=indices[0])[indices[0]]
+                    current = meta["mappings"].get("_meta", {}).get("fingerprint") == fingerprint(
+                        self.analysis
+                    )
+                return {
+                    "backend": self.name,
+                    "ok": cluster["status"] in ("green", "yellow") and bool(indices),
+                    "url": self.url,
+                    "alias": self.alias,
+                    "indices": indices,
+                    "status": cluster["status"],
+                    "count": self.count() if indices else 0,
+                    "mapping_current": current,
+                    "synonyms": "cluster" if self.analysis.synonyms else "query-time",
+                }
+        except ServiceError as exc:
+            return {"backend": self.name, "ok": False, "url": self.url, "error": str(exc)}
+
+    # Writing
+
+    def index_records(
+        self, records: Iterable[TrialRecord], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """Upsert into the index behind the alias, then refresh so searches see them."""
+        report = bulk_index(self.client, self.alias, records, progress=progress)
+        with _service("refreshing", self.url):
+            self.client.indices.refresh(index=self.alias)
+        return report
+
+    def delete(self, ids: Iterable[str]) -> int:
+        deleted = bulk_delete(self.client, self.alias, ids)
+        with _service("refreshing", self.url):
+            self.client.indices.refresh(index=self.alias)
+        return deleted
+
+    # Reading
+
+    def get(self, id: str) -> TrialRecord | None:
+        with _service(f"getting {id}", self.url):
+            try:
+                found = self.client.get(index=self.alias, id=id)
+            except NotFoundError as exc:
+                if exc.body.get("found") is False if isinstance(exc.body, dict) else False:
+                    return None
+                raise
+        return TrialRecord.model_validate(found["_source"])
+
+    def count(self) -> int:
+        with _service("counting", self.url):
+            return int(self.client.count(index=self.alias)["count"])
+
+    def ids(self, source: str | None = None) -> set[str]:
+        query: dict[str, Any] = (
+            {"term": {"source.name": source}} if source is not None else {"match_all": {}}
+        )
+        with _service("listing ids", self.url):
+            return {
+                hit["_id"]
+                for hit in helpers.scan(
+                    self.client, index=self.alias, query={"query": query}, _source=False, size=5000
+                )
+            }
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        after = None
+        if request.cursor:
+            after = cursors.decode(request.cursor, self.name, request.sort, 2)
+        body = search_body(
+            request, expand_synonyms=self.analysis.expand_synonyms_in_python, search_after=after
+        )
+        with _service("searching", self.url):
+            try:
+                found = self.client.search(index=self.alias, timeout=SEARCH_TIMEOUT, **body)
+            except ApiError as exc:
+                if after is not None and exc.status_code == 400:
+                    raise SearchRequestError(
+                        "cursor does not fit this query; start from the first page"
+                    ) from exc
+                raise
+        raw_hits = found["hits"]["hits"]
+        page = raw_hits[: request.size]
+        hits = [self._hit(raw, request) for raw in page]
+        next_cursor = None
+        if len(raw_hits) > request.size and page:
+            next_cursor = cursors.encode(self.name, request.sort, list(page[-1]["sort"]))
+        timed_out = list(request.facet_names()) if found.get("timed_out") else []
+        facets = []
+        aggs = found.get("aggregations", {})
+        for name in request.facet_names():
+            terms = aggs.get(name, {}).get("values", {})
+            chosen = set(request.selected(name))
+            facets.append(
+                Facet(
+                    name=name,
+                    truncated=terms.get("sum_other_doc_count", 0) > 0,
+                    values=[
+                        FacetValue(
+                            value=str(b["key"]), count=b["doc_count"], selected=b["key"] in chosen
+                        )
+                        for b in terms.get("buckets", [])
+                    ],
+                    timed_out=name in timed_out,
+                )
+            )
+        return SearchResponse(
+            total=found["hits"]["total"]["value"],
+            hits=hits,
+            facets=facets,
+            facets_timed_out=timed_out,
+            next_cursor=next_cursor,
+            backend=self.name,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    @staticmethod
+    def _hit(raw: dict[str, Any], request: SearchRequest) -> Hit:
+        record = TrialRecord.model_validate(raw["_source"])
+        score = raw.get("_score")
+        hit = Hit(
+            record=record,
+            score=float(score) if score is not None else None,
+            highlights={k: list(v) for k, v in raw.get("highlight", {}).items()},
+        )
+        if request.near is not None:
+            found = nearest_site(record.sites, request.near)
+            if found is not None:
+                hit.nearest_site, hit.distance_km = found[0], round(found[1], 3)
+        return hit
+
+    def facet_values(
+        self, name: str, request: SearchRequest | None = None, size: int = 100
+    ) -> Facet:
+        if name not in FACETS:
+            raise SearchRequestError(f"unknown facet {name!r}; known: {', '.join(FACETS)}")
+        base_request = request or SearchRequest()
+        req = base_request.model_copy(
+            update={"facets": [name], "facet_size": size, "size": 0, "cursor": None}
+        )
+        return self.search(req).facets[0]
+
+    def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
+        if field not in SUGGEST_FACETS:
+            raise SearchRequestError(
+                f"no suggestions for {field!r}; try {', '.join(SUGGEST_FACETS)}"
+            )
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        body = suggest_body(field, prefix, max(1, min(size, 100)))
+        with _service("suggesting", self.url):
+            found = self.client.search(index=self.alias, **body)
+        return [str(b["key"]) for b in found["aggregations"]["values"]["buckets"]]
+
+
+__all__ = ["ElasticsearchBackend", "MigrationResult", "facet_field"]

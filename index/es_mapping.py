@@ -1,0 +1,182 @@
+"""The Elasticsearch index: mapping and analysis, derived from `TrialRecord`'s markers.
+
+Text fields use one analyzer. Where the cluster has the analysis-common module
+(stemmers, synonym_graph) the index analyzer is English-like (possessive,
+lowercase, stop words, Porter stemmer) and the search analyzer adds the
+synonyms of ``index/data/synonyms.txt``; on a minimal cluster both are
+standard + lowercase + English stop words, and synonyms are expanded in Python
+at query time (`index.text.query_clauses`). `probe_analysis` decides.
+
+Facet fields are keywords (``.keyword`` under a text field). Sites are nested
+documents (a site's city stays with its coordinates) and are also copied into
+the root document (``include_in_root``) so that facet counts and distance
+filters on them count trials, not sites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch
+
+from index.fields import NESTED_LISTS, FieldSpec, record_fields
+from index.search_models import FACETS
+from index.text import STOPWORDS, synonym_rules
+from parsers.records import SCHEMA_VERSION
+
+MAPPING_VERSION = 1
+ALL_TEXT = "all_text"
+KEYWORD_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the cluster's analysis modules allow."""
+
+    stemming: bool
+    synonyms: bool
+
+    @property
+    def expand_synonyms_in_python(self) -> bool:
+        return not self.synonyms
+
+
+def probe_analysis(client: Elasticsearch) -> Analysis:
+    """Ask the cluster which analysis filters it has (the minimal one has neither)."""
+
+    def works(**body: Any) -> bool:
+        try:
+            client.indices.analyze(text="trials", **body)
+        except ApiError:
+            return False
+        return True
+
+    stemming = works(
+        tokenizer="standard", filter=["lowercase", {"type": "stemmer", "language": "english"}]
+    )
+    synonyms = works(
+        tokenizer="standard", filter=[{"type": "synonym_graph", "synonyms": ["trials, studies"]}]
+    )
+    return Analysis(stemming=stemming, synonyms=synonyms)
+
+
+def analysis_settings(analysis: Analysis) -> dict[str, Any]:
+    stop = {"type": "stop", "stopwords": sorted(STOPWORDS)}
+    filters: dict[str, Any] = {"trialdex_stop": stop}
+    chain = ["lowercase", "trialdex_stop"]
+    if analysis.stemming:
+        filters["trialdex_possessive"] = {"type": "stemmer", "language": "possessive_english"}
+        filters["trialdex_stemmer"] = {"type": "stemmer", "language": "english"}
+        chain = ["trialdex_possessive", "lowercase", "trialdex_stop", "trialdex_stemmer"]
+    search_chain = list(chain)
+    if analysis.synonyms:
+        filters["trialdex_synonyms"] = {
+            "type": "synonym_graph",
+            "synonyms": synonym_rules(),
+            "lenient": True,
+        }
+        # Synonyms are matched on lower-cased words, before stop words and stems.
+        search_chain.insert(chain.index("lowercase") + 1, "trialdex_synonyms")
+    return {
+        "analysis": {
+            "filter": filters,
+            "analyzer": {
+                "trialdex_text": {"type": "custom", "tokenizer": "standard", "filter": chain},
+                "trialdex_search": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "filter": search_chain,
+                },
+            },
+            "normalizer": {"trialdex_lower": {"type": "custom", "filter": ["lowercase"]}},
+        }
+    }
+
+
+def _leaf(spec: FieldSpec) -> dict[str, Any]:
+    kind = spec.index_as.kind
+    if kind == "text":
+        mapping: dict[str, Any] = {
+            "type": "text",
+            "analyzer": "trialdex_text",
+            "search_analyzer": "trialdex_search",
+            "copy_to": [ALL_TEXT],
+        }
+        if spec.index_as.facet:
+            mapping["fields"] = {"keyword": {"type": "keyword", "ignore_above": KEYWORD_LIMIT}}
+        return mapping
+    if kind == "keyword":
+        return {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
+    if kind == "date":
+        if spec.py_type is datetime:
+            return {"type": "date"}
+        return {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy"}
+    if kind == "number":
+        return {"type": "long" if spec.py_type is int else "double"}
+    if kind == "boolean":
+        return {"type": "boolean"}
+    if kind == "geo_point":
+        return {"type": "geo_point"}
+    return {"type": "keyword", "index": False, "doc_values": False}
+
+
+def mappings() -> dict[str, Any]:
+    """The index mapping: one entry per marked record field, plus the catch-all text."""
+    root: dict[str, Any] = {
+        ALL_TEXT: {
+            "type": "text",
+            "analyzer": "trialdex_text",
+            "search_analyzer": "trialdex_search",
+        }
+    }
+    for spec in record_fields():
+        parts = spec.path.split(".")
+        props = root
+        for depth, part in enumerate(parts[:-1]):
+            prefix = ".".join(parts[: depth + 1])
+            node = props.setdefault(part, {"properties": {}})
+            if prefix in NESTED_LISTS:
+                node.update(type="nested", include_in_root=True)
+            props = node["properties"]
+        props[parts[-1]] = _leaf(spec)
+    return {
+        # Fields a newer record adds stay in _source until the next migrate.
+        "dynamic": False,
+        "properties": root,
+    }
+
+
+def facet_field(name: str) -> str:
+    """The keyword field a facet aggregates and filters on."""
+    path = FACETS[name]
+    spec = next(s for s in record_fields() if s.path == path)
+    return f"{path}.keyword" if spec.index_as.kind == "text" else path
+
+
+def fingerprint(analysis: Analysis) -> str:
+    body = json.dumps([mappings(), analysis_settings(analysis)], sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def index_body(analysis: Analysis, *, replicas: int = 0) -> dict[str, Any]:
+    """Settings and mappings for a new versioned index."""
+    body_mappings = mappings()
+    body_mappings["_meta"] = {
+        "mapping_version": MAPPING_VERSION,
+        "record_schema": SCHEMA_VERSION,
+        "fingerprint": fingerprint(analysis),
+    }
+    return {
+        "settings": {
+            # One shard: exact facet counts and plenty for a few million trials.
+            "number_of_shards": 1,
+            "number_of_replicas": replicas,
+            "max_inner_result_window": 100,
+            **analysis_settings(analysis),
+        },
+        "mappings": body_mappings,
+    }

@@ -1,0 +1,256 @@
+"""Elasticsearch request bodies for a `SearchRequest`: pure functions, dict in, dict out.
+
+Faceting follows the multi-select pattern: the query holds the free text and
+the filters that are not facets; every facet selection goes in
+``post_filter`` (so hits and total honour it), and each facet's aggregation is
+filtered by the *other* facets' selections only, so its own unselected
+values keep their counts.
+
+Free text is never handed to a query parser: it becomes `multi_match` clauses
+(every word required, in any searched field), one per synonym group a phrase
+in it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.es_mapping import ALL_TEXT, facet_field
+from index.search_models import FACETS, SearchRequest, SortBy
+from index.text import BOOSTS, HIGHLIGHT_FIELDS, query_clauses
+
+MARK = ("<mark>", "</mark>")
+
+
+def search_fields() -> list[str]:
+    return [f"{path}^{weight:g}" for path, weight in BOOSTS.items()] + [ALL_TEXT]
+
+
+def text_query(q: str | None, *, expand_synonyms: bool) -> dict[str, Any] | None:
+    """The scoring part of the query, or None when there is no searchable text."""
+    clauses = query_clauses(q, expand_synonyms=expand_synonyms) if q else []
+    if not clauses:
+        return None
+    fields = search_fields()
+    words = [c.alternatives[0][0] for c in clauses if not c.is_synonym]
+    must: list[dict[str, Any]] = []
+    if words:
+        must.append(
+            {
+                "multi_match": {
+                    "query": " ".join(words),
+                    "fields": fields,
+                    "type": "cross_fields",
+                    "operator": "and",
+                }
+            }
+        )
+    for clause in clauses:
+        if clause.is_synonym:
+            must.append(
+                {
+                    "bool": {
+                        "should": [
+                            {
+                                "multi_match": {
+                                    "query": " ".join(alt),
+                                    "fields": fields,
+                                    "type": "phrase",
+                                }
+                            }
+                            for alt in clause.alternatives
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            )
+    return must[0] if len(must) == 1 else {"bool": {"must": must}}
+
+
+def _missing(field: str) -> dict[str, Any]:
+    return {"bool": {"must_not": [{"exists": {"field": field}}]}}
+
+
+def base_filters(request: SearchRequest) -> list[dict[str, Any]]:
+    """Filters that are not facets: dates, results, age overlap, distance."""
+    filters: list[dict[str, Any]] = []
+    if request.has_results is not None:
+        filters.append({"term": {"has_results": request.has_results}})
+    if request.start_date_from or request.start_date_to:
+        bounds: dict[str, Any] = {"format": "yyyy-MM-dd"}
+        if request.start_date_from:
+            bounds["gte"] = request.start_from
+        if request.start_date_to:
+            bounds["lte"] = request.start_to
+        filters.append({"range": {"dates.start": bounds}})
+    # Overlap of [trial min, trial max] with [request min, request max]; a
+    # missing bound on the trial is open, so such trials are kept.
+    if request.max_age is not None:
+        field = "eligibility.min_age_years"
+        filters.append(
+            {
+                "bool": {
+                    "should": [{"range": {field: {"lte": request.max_age}}}, _missing(field)],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if request.min_age is not None:
+        field = "eligibility.max_age_years"
+        filters.append(
+            {
+                "bool": {
+                    "should": [{"range": {field: {"gte": request.min_age}}}, _missing(field)],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if request.near is not None and request.radius_km is not None:
+        # sites.geo is copied into the root document (include_in_root), so
+        # this matches a trial with any site inside the circle.
+        filters.append(
+            {
+                "geo_distance": {
+                    "distance": f"{request.radius_km:g}km",
+                    "distance_type": "arc",
+                    "sites.geo": {"lat": request.near.lat, "lon": request.near.lon},
+                }
+            }
+        )
+    return filters
+
+
+def facet_filter(name: str, values: list[str]) -> dict[str, Any]:
+    return {"terms": {facet_field(name): list(values)}}
+
+
+def selection_filters(request: SearchRequest, skip: str | None = None) -> list[dict[str, Any]]:
+    return [
+        facet_filter(name, values)
+        for name, values in request.filters.items()
+        if name != skip and values
+    ]
+
+
+def facet_aggs(request: SearchRequest) -> dict[str, Any]:
+    aggs: dict[str, Any] = {}
+    for name in request.facet_names():
+        others = selection_filters(request, skip=name)
+        aggs[name] = {
+            "filter": {"bool": {"filter": others}} if others else {"match_all": {}},
+            "aggs": {
+                "values": {
+                    "terms": {
+                        "field": facet_field(name),
+                        "size": request.facet_size,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+            },
+        }
+    return aggs
+
+
+def sort_clause(request: SearchRequest) -> list[dict[str, Any]]:
+    tiebreak = {"id": "asc"}
+    if request.sort == SortBy.START_DATE:
+        return [{"dates.start": {"order": "desc", "missing": "_last"}}, tiebreak]
+    if request.sort == SortBy.DISTANCE:
+        assert request.near is not None
+        return [
+            {
+                "_geo_distance": {
+                    "sites.geo": {"lat": request.near.lat, "lon": request.near.lon},
+                    "order": "asc",
+                    "unit": "km",
+                    "mode": "min",
+                    "distance_type": "arc",
+                    "ignore_unmapped": True,
+                }
+            },
+            tiebreak,
+        ]
+    return [{"_score": "desc"}, tiebreak]
+
+
+def highlight() -> dict[str, Any]:
+    whole = {"number_of_fragments": 0}
+    fields: dict[str, Any] = {name: dict(whole) for name in HIGHLIGHT_FIELDS}
+    fields["summary"] = {"fragment_size": 160, "number_of_fragments": 2}
+    return {
+        "pre_tags": [MARK[0]],
+        "post_tags": [MARK[1]],
+        "require_field_match": False,
+        "fields": fields,
+    }
+
+
+def search_body(
+    request: SearchRequest,
+    *,
+    expand_synonyms: bool,
+    search_after: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The whole `_search` body. One hit more than the page is asked for, to know
+    whether there is a next page."""
+    text = text_query(request.q, expand_synonyms=expand_synonyms)
+    query: dict[str, Any] = {"bool": {"must": [text] if text else [{"match_all": {}}]}}
+    filters = base_filters(request)
+    if filters:
+        query["bool"]["filter"] = filters
+    body: dict[str, Any] = {
+        "query": query,
+        "size": request.size + 1 if request.size else 0,
+        "track_total_hits": True,
+        "sort": sort_clause(request),
+    }
+    selected = selection_filters(request)
+    if selected:
+        body["post_filter"] = {"bool": {"filter": selected}}
+    aggs = facet_aggs(request)
+    if aggs:
+        body["aggs"] = aggs
+    if text and request.size:
+        body["highlight"] = highlight()
+    if search_after is not None:
+        body["search_after"] = search_after
+    return body
+
+
+def suggest_body(field: str, prefix: str, size: int) -> dict[str, Any]:
+    """Facet values with a word starting with ``prefix`` (case-insensitive), by count."""
+    letters = "".join(
+        f"[{ch.lower()}{ch.upper()}]" if ch.lower() != ch.upper() else _regex_escape(ch)
+        for ch in prefix
+    )
+    return {
+        "size": 0,
+        "aggs": {
+            "values": {
+                "terms": {
+                    "field": facet_field(field),
+                    "size": size,
+                    "include": f"({letters}.*)|(.* {letters}.*)",
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+        },
+    }
+
+
+_REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~^$')
+
+
+def _regex_escape(ch: str) -> str:
+    return "\\" + ch if ch in _REGEX_SPECIAL else ch
+
+
+__all__ = [
+    "FACETS",
+    "base_filters",
+    "facet_aggs",
+    "search_body",
+    "sort_clause",
+    "suggest_body",
+    "text_query",
+]
