@@ -12,6 +12,7 @@ from typing import Any
 
 BENCHMARKS: dict[str, str] = {
     # name: module with run(argv) -> int
+    "parse": "parsers.bench",
     "ctgov": "parsers.ctgov_bench",
 }
 

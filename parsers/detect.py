@@ -1,0 +1,100 @@
+"""Which parser a raw file needs, and one entry point that runs it.
+
+`detect_source` looks at the first bytes and the name (file path or URL):
+JSON is ClinicalTrials.gov API JSON, XML is a ClinicalTrials.gov XML record,
+HTML is a listing page, and a listing page with several trial cards (or a
+``/clinical-trials/for-<condition>`` URL) is a condition listing page.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from parsers.errors import ParseError
+from parsers.listing_dom import MAX_PAGE_BYTES, check_body
+from parsers.records import TrialRecord
+
+SOURCES = ("listing", "listing-cards", "ctgov-json", "ctgov-xml")
+
+_CARD_MARK = re.compile(rb"participants?\s+needed", re.I)
+
+
+def detect_source(body: bytes, name: str) -> str:
+    """``"listing"``, ``"listing-cards"``, ``"ctgov-json"`` or ``"ctgov-xml"``."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    lowered_name = name.lower().split("?", 1)[0]
+    if head.startswith((b"{", b"[")) or lowered_name.endswith(".json"):
+        return "ctgov-json"
+    if head.startswith(b"<?xml") and b"<html" not in head:
+        return "ctgov-xml"
+    if lowered_name.endswith(".xml") and b"<html" not in head:
+        return "ctgov-xml"
+    if "/clinical-trials/for-" in name.lower():
+        return "listing-cards"
+    if "/trial/" in name.lower():
+        return "listing"
+    if len(_CARD_MARK.findall(body[:MAX_PAGE_BYTES])) >= 2:
+        return "listing-cards"
+    return "listing"
+
+
+def _ctgov(function: str) -> Callable[..., Any] | None:
+    """A function of `parsers.ctgov` if that module (written separately) provides it."""
+    try:
+        module = importlib.import_module("parsers.ctgov")
+    except ImportError:
+        return None
+    found = getattr(module, function, None)
+    return found if callable(found) else None
+
+
+def _ctgov_json(body: bytes, name: str) -> list[TrialRecord]:
+    check_body(body, name)
+    if body.lstrip()[:1] == b"{" and b'"studies"' in body[:4096]:
+        page = _ctgov("parse_studies_page")
+        if page is not None:
+            return list(page(body, name))
+    single = _ctgov("parse_study_json")
+    if single is None:
+        raise ParseError(
+            name, "the ClinicalTrials.gov JSON parser (parsers.ctgov) is not available"
+        )
+    return [single(body, name)]
+
+
+def _ctgov_xml(body: bytes, name: str) -> list[TrialRecord]:
+    check_body(body, name)
+    single = _ctgov("parse_study_xml")
+    if single is None:
+        raise ParseError(name, "no ClinicalTrials.gov XML parser (parsers.ctgov) is installed")
+    return [single(body, name)]
+
+
+def parse_any(
+    body: bytes,
+    name: str,
+    source: str | None = None,
+    *,
+    fetched_at: datetime | None = None,
+) -> list[TrialRecord]:
+    """Parse one raw file with the parser for ``source`` (detected when None).
+
+    ``name`` is the page URL for listing pages and the origin named in errors.
+    Raises `ParseError` (never anything else on purpose) for unreadable input.
+    """
+    from parsers.listing import parse_listing, parse_listing_cards
+
+    kind = source or detect_source(body, name)
+    if kind == "listing":
+        return [parse_listing(body, name, fetched_at=fetched_at)]
+    if kind == "listing-cards":
+        return parse_listing_cards(body, name, fetched_at=fetched_at)
+    if kind == "ctgov-json":
+        return _ctgov_json(body, name)
+    if kind == "ctgov-xml":
+        return _ctgov_xml(body, name)
+    raise ParseError(name, f"unknown source {kind!r} (expected one of {', '.join(SOURCES)})")

@@ -1,0 +1,253 @@
+"""Raw page bytes -> one lxml tree -> the page's visible lines.
+
+The listing parser reads text, never CSS classes: this module turns any of the
+supported DOM styles into the same sequence of `Line` objects, one per visual
+line (block element, ``<br>``, table cell). Inline elements (``span``, ``a``,
+``strong``...) join into their line, as a browser shows them; the boundary
+between two inline elements is kept as `SEP` so "No Placebo Group" and
+"Pivotal Trial" in two adjacent ``<span>`` can still be told apart, while the
+plain `Line.text` shows them glued as the page does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html  # type: ignore[import-untyped]
+from lxml import etree
+
+from parsers.citations import SUP_CLOSE, SUP_OPEN
+from parsers.errors import ParseError
+
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+
+SEP = "\x1f"
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "button",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "label",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+# Never visible, or site chrome around the page's own content.
+SKIP_TAGS = frozenset(
+    [
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "select",
+        "option",
+        "optgroup",
+        "datalist",
+        "textarea",
+        "iframe",
+        "object",
+        "canvas",
+        "nav",
+        "audio",
+        "video",
+        "input",
+        "img",
+    ]
+)
+
+SECTIONING_TAGS = frozenset({"article", "section", "aside", "blockquote", "figure", "details"})
+
+_TRAILING_HTML = re.compile(rb"</html\s*>", re.I)
+
+
+def check_body(body: bytes, origin: str) -> str:
+    """The page as text, or a `ParseError` saying why it cannot be a page."""
+    if not isinstance(body, bytes | bytearray):
+        raise ParseError(origin, f"expected bytes, got {type(body).__name__}")
+    if len(body) > MAX_PAGE_BYTES:
+        raise ParseError(origin, f"page too large: {len(body):,} bytes (limit {MAX_PAGE_BYTES:,})")
+    if not body.strip():
+        raise ParseError(origin, "empty page")
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            origin, f"not UTF-8: byte 0x{body[exc.start]:02x} at offset {exc.start}"
+        ) from None
+    head = body[:4096].lower()
+    if b"<html" in head and not _TRAILING_HTML.search(body, max(0, len(body) - 4096)):
+        raise ParseError(origin, "truncated page: no closing </html>")
+    return text
+
+
+def build_tree(body: bytes, origin: str) -> Any:
+    """One lxml HTML tree for the page (after `check_body`)."""
+    check_body(body, origin)
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(bytes(body).lstrip(b"\xef\xbb\xbf"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ParseError(origin, f"not an HTML page: {exc}") from None
+    if root is None:
+        raise ParseError(origin, "not an HTML page")
+    return root
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Line:
+    """One visible line: its text, the block tag it came from, its link (if any)."""
+
+    __slots__ = ("_parts", "href", "raw", "tag", "text")
+
+    def __init__(self, raw: str, tag: str, href: str | None) -> None:
+        self.raw = raw
+        self.tag = tag
+        self.href = href
+        self.text = _squash(raw.replace(SEP, "").replace(SUP_OPEN, "").replace(SUP_CLOSE, ""))
+        self._parts: list[str] | None = None
+
+    @property
+    def parts(self) -> list[str]:
+        """The texts of the inline pieces of the line (split where elements met)."""
+        if self._parts is None:
+            raw = self.raw.replace(SUP_OPEN, "").replace(SUP_CLOSE, "")
+            self._parts = [p for p in (_squash(x) for x in raw.split(SEP)) if p]
+        return self._parts
+
+    @property
+    def cited(self) -> str:
+        """The text with ``<sup>`` markers kept (for citation decoding)."""
+        return _squash(self.raw.replace(SEP, ""))
+
+    def __repr__(self) -> str:
+        return f"Line({self.text!r}, {self.tag})"
+
+
+def linearize(root: Any) -> list[Line]:
+    """The visible lines under ``root``, in document order."""
+    lines: list[Line] = []
+    buf: list[str] = []
+    blocks: list[str] = ["body"]
+    anchors: list[str | None] = []
+    seen_href: list[str | None] = [None]
+    sectioning = [0]
+
+    def flush() -> None:
+        if buf:
+            raw = "".join(buf)
+            buf.clear()
+            if raw.strip(SEP + SUP_OPEN + SUP_CLOSE + " \t\r\n\xa0"):
+                href = seen_href[0] or (anchors[-1] if anchors else None)
+                lines.append(Line(raw, blocks[-1], href))
+        seen_href[0] = None
+
+    def walk(el: Any) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in SKIP_TAGS or el.get("hidden") is not None:
+            return
+        if tag == "br":
+            flush()
+            return
+        if tag == "footer" and not sectioning[0]:
+            return  # the site's footer; a footer inside an article or quote is content
+        if tag == "sup":
+            buf.append(SUP_OPEN + el.text_content() + SUP_CLOSE)
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+            blocks.append(tag)
+        else:
+            buf.append(SEP)
+        sections = tag in SECTIONING_TAGS
+        if sections:
+            sectioning[0] += 1
+        is_anchor = tag == "a"
+        if is_anchor:
+            href = el.get("href")
+            anchors.append(href)
+            if seen_href[0] is None:
+                seen_href[0] = href
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if is_anchor:
+            anchors.pop()
+        if sections:
+            sectioning[0] -= 1
+        if block:
+            flush()
+            blocks.pop()
+        else:
+            buf.append(SEP)
+
+    walk(root)
+    flush()
+    return lines
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """``href`` resolved against the page URL (fragments dropped), or None."""
+    if not href:
+        return None
+    href = href.strip()
+    if href.startswith(("javascript:", "mailto:", "tel:", "#")):
+        return None
+    return urljoin(base, href).split("#", 1)[0]
+
+
+def anchors(root: Any) -> list[Any]:
+    """Every ``<a href>`` element, in document order."""
+    return [a for a in root.iter("a") if a.get("href")]
