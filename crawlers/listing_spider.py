@@ -1,0 +1,201 @@
+"""The listing-site spider: navigates condition listings and trial pages, parses nothing.
+
+Starts from listing URLs and/or sitemaps, follows pagination
+(``/clinical-trials/for-<condition>?page=N``), trial links (``/trial/<slug>``)
+and redirects, within the allowed domains, and yields every response as a
+`RawPage` for the raw store. Extraction happens later, from the raw store, in
+``parsers.listing``.
+
+URLs are normalised before scheduling so a page has one frontier key: no
+fragment, trial URLs without query, listing URLs with only ``page`` (and no
+``page=1``). Redirects are followed here (not by Scrapy's middleware) so the
+3xx response is kept and its target goes through the frontier like any link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.internet.defer import CancelledError
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
+
+from crawlers.frontier import Frontier
+from crawlers.middlewares import KIND, NOT_MODIFIED
+from crawlers.pipelines import FetchFailure, RawPage
+
+TRIAL_PATH = re.compile(r"^/trial/[^/]+/?$")
+LISTING_PATH = re.compile(r"^/clinical-trials/for-[^/]+/?$")
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def page_kind(url: str) -> str:
+    """``trial``, ``listing`` or ``other``: what a stored URL is, for the parse step."""
+    path = urlsplit(url).path
+    if TRIAL_PATH.match(path):
+        return "trial"
+    if LISTING_PATH.match(path):
+        return "listing"
+    return "other"
+
+
+def normalise(url: str) -> str | None:
+    """The frontier key of a trial or listing URL, or None for any other URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    if TRIAL_PATH.match(parts.path):
+        query = ""
+    elif LISTING_PATH.match(parts.path):
+        pages = [(k, v) for k, v in parse_qsl(parts.query) if k == "page" and v != "1"]
+        query = urlencode(pages[-1:])
+    else:
+        return None
+    return canonicalize_url(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+
+
+class ListingSpider(scrapy.Spider):
+    name = "listing"
+
+    def __init__(
+        self,
+        start_urls: list[str] | None = None,
+        sitemap_urls: list[str] | None = None,
+        allowed_domains: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = [canonicalize_url(u) for u in start_urls or []]
+        self.sitemap_urls = [canonicalize_url(u) for u in sitemap_urls or []]
+        seeds = self.start_urls + self.sitemap_urls
+        self.allowed_domains = list(allowed_domains or {urlsplit(u).hostname for u in seeds})
+        self._domains = {d.lower() for d in self.allowed_domains if d}
+        self.frontier: Frontier | None = None
+        self.run_id = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
+        spider: ListingSpider = super().from_crawler(crawler, *args, **kwargs)
+        raw_dir = crawler.settings.get("TRIALDEX_RAW_DIR")
+        spider.run_id = crawler.settings.getint("TRIALDEX_RUN_ID", 0)
+        if raw_dir and spider.run_id:
+            spider.frontier = Frontier(raw_dir)
+        return spider
+
+    def allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self._domains)
+
+    def request(self, url: str, kind: str = "page") -> scrapy.Request:
+        callback = self.parse_sitemap if kind == "sitemap" else self.parse
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.failed,
+            meta={
+                KIND: kind,
+                "dont_redirect": True,
+                "handle_httpstatus_list": list(REDIRECTS),
+            },
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        seeds = {*self.sitemap_urls, *self.start_urls}
+        for url in self.sitemap_urls:
+            yield self.request(url, "sitemap")
+        for url in self.start_urls:
+            yield self.request(url)
+        # A resumed run: what the killed attempt had scheduled but not settled.
+        if self.frontier is not None:
+            for url, kind in self.frontier.pending(self.run_id):
+                if url not in seeds:
+                    yield self.request(url, kind)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        # Requests first: the frontier records them before the page is settled,
+        # so a crash between the two re-fetches the page rather than losing links.
+        if response.status in REDIRECTS:
+            location = response.headers.get(b"Location")
+            if location:
+                yield from self._follow([location.decode("latin-1")], response)
+        elif isinstance(response, TextResponse):
+            yield from self._follow(response.css("a::attr(href)").getall(), response)
+        yield self._page(response, "page")
+
+    def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body)
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises several types on junk
+            yield FetchFailure(response.url, f"unreadable sitemap: {exc}", kind="sitemap")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if sitemap.type == "sitemapindex":
+                if self.allowed(loc):
+                    yield self.request(canonicalize_url(loc), "sitemap")
+            else:
+                yield from self._follow([loc], response)
+        yield self._page(response, "sitemap")
+
+    def _follow(self, hrefs: list[str], response: Response) -> Iterator[scrapy.Request]:
+        seen: set[str] = set()
+        for href in hrefs:
+            url = normalise(response.urljoin(href.strip()))
+            if url and url not in seen and self.allowed(url):
+                seen.add(url)
+                yield self.request(url)
+
+    def _page(self, response: Response, kind: str) -> RawPage:
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        return RawPage(
+            url=response.request.url if response.request else response.url,
+            final_url=response.url,
+            status=response.status,
+            body=response.body,
+            headers=headers,
+            not_modified=NOT_MODIFIED in response.meta,
+            kind=kind,
+        )
+
+    def failed(self, failure: Failure) -> Iterator[FetchFailure]:
+        request = failure.request  # type: ignore[attr-defined]
+        kind = request.meta.get(KIND, "page")
+        if isinstance(failure.value, IgnoreRequest):
+            yield FetchFailure(request.url, _ignored_reason(failure.value), True, kind)
+        else:
+            yield FetchFailure(request.url, self._reason(failure), False, kind)
+
+    def _reason(self, failure: Failure) -> str:
+        exc = failure.value
+        if isinstance(exc, HttpError):
+            response = exc.response
+            tries = response.request.meta.get("retry_times", 0) if response.request else 0
+            extra = f" after {tries} retries" if tries else ""
+            return f"HTTP {response.status}{extra}"
+        if isinstance(exc, CancelledError) or "max size" in str(exc):
+            cap = self.settings.getint("DOWNLOAD_MAXSIZE")
+            return f"refused: larger than the size cap (DOWNLOAD_MAXSIZE={cap} bytes)"
+        return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _ignored_reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "robots.txt" in text:
+        return "disallowed by robots.txt"
+    return text or "ignored"

@@ -1,0 +1,222 @@
+"""Downloader and spider middlewares shared by Trialdex crawlers.
+
+- `RetryAfterMiddleware`: Scrapy's retries, plus waiting: ``Retry-After`` on
+  429/503 (seconds or an HTTP date), an exponential backoff otherwise. A 429
+  pauses the whole download slot (the site), not just the one URL.
+- `ConditionalRequestMiddleware`: asks with ``If-None-Match`` /
+  ``If-Modified-Since`` from the raw store's latest response of the URL, and
+  turns a 304 back into the stored page (flagged ``not-modified``) so spiders
+  navigate it as usual and pipelines store nothing new.
+- `FrontierMiddleware`: keeps every request of the run in the durable frontier
+  and drops URLs the run has already scheduled or settled.
+
+The first two are generic (any spider, any source).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
+
+from crawlers.frontier import Frontier
+from crawlers.rawstore import RawResponse, RawStore
+
+logger = logging.getLogger(__name__)
+
+NOT_BEFORE = "trialdex_not_before"  # request.meta: monotonic time before which not to send it
+KNOWN = "trialdex_known"  # request.meta: the stored RawResponse a conditional request refers to
+NOT_MODIFIED = "trialdex_not_modified"  # request.meta: the response is the stored page (304)
+KIND = "trialdex_kind"  # request.meta: frontier kind ("page", "sitemap", ...)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _slot_key(request: Request) -> str:
+    slot = request.meta.get("download_slot")
+    return str(slot) if slot else (urlparse_cached(request).hostname or "")
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries on RETRY_HTTP_CODES and network errors, waiting before each retry.
+
+    Settings: RETRY_BACKOFF_BASE (s, doubled per attempt), RETRY_BACKOFF_MAX,
+    RETRY_AFTER_MAX (a longer Retry-After gives the request up).
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 600.0)
+        self._paused: dict[str, float] = {}  # slot -> monotonic time it may resume
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        mw = cls(crawler.settings)
+        mw.crawler = crawler
+        return mw
+
+    def backoff(self, attempt: int) -> float:
+        return float(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+
+    async def process_request(self, request: Request) -> None:
+        until = max(request.meta.get(NOT_BEFORE, 0.0), self._paused.get(_slot_key(request), 0.0))
+        wait = until - time.monotonic()
+        if wait > 0:
+            await sleep(wait)
+
+    def process_response(  # type: ignore[override]  # Scrapy >= 2.13 passes no spider
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        attempt = int(request.meta.get("retry_times", 0)) + 1
+        stated = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if stated is not None and stated > self.retry_after_max:
+            logger.warning(
+                "Giving up %s: Retry-After of %.0f s exceeds RETRY_AFTER_MAX (%.0f s)",
+                request.url,
+                stated,
+                self.retry_after_max,
+            )
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        delay = stated if stated is not None else self.backoff(attempt)
+        until = time.monotonic() + delay
+        retry.meta[NOT_BEFORE] = until
+        if response.status == 429 or stated is not None:
+            # The site asked everyone to slow down, not just this URL.
+            slot = _slot_key(request)
+            self._paused[slot] = max(self._paused.get(slot, 0.0), until)
+        logger.info(
+            "Retrying %s after %.1f s (HTTP %d, attempt %d)",
+            request.url,
+            delay,
+            response.status,
+            attempt,
+        )
+        return retry
+
+    def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            attempt = int(retry.meta.get("retry_times", 1))
+            retry.meta[NOT_BEFORE] = time.monotonic() + self.backoff(attempt)
+        return retry
+
+
+class ConditionalRequestMiddleware:
+    """Revalidates pages already in the raw store instead of downloading them again."""
+
+    def __init__(self, store: RawStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        raw_dir = crawler.settings.get("TRIALDEX_RAW_DIR")
+        if not raw_dir:
+            raise NotConfigured("TRIALDEX_RAW_DIR is not set")
+        return cls(RawStore(raw_dir))
+
+    def process_request(self, request: Request) -> None:
+        request.headers.pop(b"If-None-Match", None)
+        request.headers.pop(b"If-Modified-Since", None)
+        request.meta.pop(KNOWN, None)
+        if request.meta.get("dont_revalidate"):
+            return
+        known = self.store.latest(request.url)
+        if known is None or known.status != 200 or not (known.etag or known.last_modified):
+            return
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta[KNOWN] = known
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        known: RawResponse | None = request.meta.get(KNOWN)
+        if response.status != 304 or known is None:
+            return response
+        body = self.store.body(known)
+        headers = {
+            k.encode("latin-1"): v.encode("latin-1")
+            for k, v in known.headers.items()
+            if k != "content-length"
+        }
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        request.meta[NOT_MODIFIED] = known.id
+        return cls(
+            url=response.url,
+            status=known.status,
+            headers=headers,
+            body=body,
+            request=request,
+            flags=[*response.flags, "not-modified"],
+        )
+
+
+class FrontierMiddleware(BaseSpiderMiddleware):
+    """Every request of the run passes the durable frontier (see `crawlers.frontier`).
+
+    Start requests pass unless already settled (a resumed run re-queues its
+    pending URLs through them); requests found on pages pass only the first
+    time the run sees their URL. Needs TRIALDEX_RAW_DIR and TRIALDEX_RUN_ID.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        raw_dir = crawler.settings.get("TRIALDEX_RAW_DIR")
+        run_id = crawler.settings.getint("TRIALDEX_RUN_ID", 0)
+        if not raw_dir or not run_id:
+            raise NotConfigured("FrontierMiddleware needs TRIALDEX_RAW_DIR and TRIALDEX_RUN_ID")
+        self.frontier = Frontier(raw_dir)
+        self.run_id = run_id
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in start:
+            if isinstance(item, Request):
+                before = self.frontier.add(self.run_id, item.url, item.meta.get(KIND, "page"))
+                if before not in (None, "pending"):
+                    continue  # settled by an earlier attempt of this run
+            yield item
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if request.meta.get("dont_frontier"):
+            return request
+        before = self.frontier.add(self.run_id, request.url, request.meta.get(KIND, "page"))
+        return request if before is None else None
