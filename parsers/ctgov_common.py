@@ -240,6 +240,10 @@ _DEGREES = frozenset(
         "MFT",
     ]
 )
+_DEGREES |= {"RER", "NAT", "PHIL", "DENT", "HABIL", "SC", "POL", "OEC"}
+
+
+_DOCTORATE_FIELDS = frozenset({"med", "rer", "nat", "phil", "dent", "sc", "pol", "oec", "habil"})
 
 
 def split_name(value: str) -> tuple[str, list[str]]:
@@ -256,7 +260,14 @@ def split_name(value: str) -> tuple[str, list[str]]:
     degrees = [t.replace(".", "") for t in tokens]
     if not degrees or not all(d.upper() in _DEGREES for d in degrees if d):
         return text, []
-    return name.strip(), [d for d in degrees if d]
+    merged: list[str] = []
+    for degree in (d for d in degrees if d):
+        # German doctorates are two words: "Dr. med.", "Dr. rer. nat."
+        if merged and merged[-1].startswith("Dr") and degree.lower() in _DOCTORATE_FIELDS:
+            merged[-1] = f"{merged[-1]} {degree}"
+        else:
+            merged.append(degree)
+    return name.strip(), merged
 
 
 _CITATION_YEAR = re.compile(r"(?:\.|\?|!)\s+((?:18|19|20)\d{2})(?=\s+[A-Z][a-z]{2}|\s*[;:.(]|\s*$)")

@@ -160,6 +160,10 @@ def heading_kind(line: str) -> tuple[str, str] | None:
     return section, (rest or "").strip()
 
 
+# A parent or previous sub-item that already ends in punctuation or a conjunction.
+_OPEN_END = re.compile(r"(?:[.:;,!?]|\b(?:or|and))$", re.IGNORECASE)
+
+
 @dataclass
 class _Item:
     text: str
@@ -169,7 +173,7 @@ class _Item:
     def append(self, more: str) -> None:
         if not more:
             return
-        if self.children and self.text and self.text[-1] not in ".:;,!?":
+        if self.children and self.text and not _OPEN_END.search(self.text):
             self.text += ";"
         self.text = f"{self.text} {more}" if self.text else more
         self.children += 1
