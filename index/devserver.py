@@ -264,6 +264,20 @@ def start(*, heap: str = "512m", max_heap: str = "1g", quiet: bool = False) -> D
     current = running()
     if current is not None:
         return current
+    return _start_new(heap=heap, max_heap=max_heap, quiet=quiet, record_state=True)
+
+
+def start_private(*, heap: str = "512m", max_heap: str = "1g", quiet: bool = True) -> DevServer:
+    """Start a second, independent server that is not the shared dev server.
+
+    For fault-injection tests that kill and restart a server: it never reads
+    or writes the state file, so the shared dev server is left alone. Stop it
+    with ``stop(server)``; restart it with ``launch(server, record_state=False)``.
+    """
+    return _start_new(heap=heap, max_heap=max_heap, quiet=quiet, record_state=False)
+
+
+def _start_new(*, heap: str, max_heap: str, quiet: bool, record_state: bool) -> DevServer:
     version, zip_path = fetch_distribution(log=not quiet)
     home = _unpack(version, zip_path)
     java = find_java()
@@ -315,7 +329,9 @@ def start(*, heap: str = "512m", max_heap: str = "1g", quiet: bool = False) -> D
     url = f"http://127.0.0.1:{http_port}"
     server = DevServer(url=url, version=version, run_dir=str(run_dir), home=str(home))
     try:
-        return launch(server, java=java, heap=heap, max_heap=max_heap, quiet=quiet)
+        return launch(
+            server, java=java, heap=heap, max_heap=max_heap, quiet=quiet, record_state=record_state
+        )
     except ServiceError:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
@@ -328,10 +344,12 @@ def launch(
     heap: str = "512m",
     max_heap: str = "1g",
     quiet: bool = True,
+    record_state: bool = True,
 ) -> DevServer:
     """Start the server process for a prepared run directory and wait for health.
 
     Also used to bring a killed server back on the same data and port.
+    ``record_state=False`` keeps a private server out of the shared state file.
     """
     assert server.run_dir and server.home
     run_dir, home = Path(server.run_dir), Path(server.home)
@@ -370,7 +388,8 @@ def launch(
                 f"at start:\n{tail}"
             )
         if healthy(server.url):
-            _state_file().write_text(json.dumps(asdict(server)))
+            if record_state:
+                _state_file().write_text(json.dumps(asdict(server)))
             if not quiet:
                 print(f"dev-es: Elasticsearch {server.version} ready at {server.url}", flush=True)
             return server

@@ -1,0 +1,300 @@
+"""Elasticsearch request bodies and mapping, compared with literal expected dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.es_mapping import Analysis, analysis_settings, facet_field, mappings
+from index.es_query import search_body, suggest_body, text_query
+from index.fields import record_fields
+from index.search_models import FACETS, SearchRequest
+
+FIELDS = [
+    "title^8",
+    "conditions^5",
+    "interventions.name^3",
+    "keywords^2",
+    "official_title^2",
+    "sponsor.name^1.5",
+    "summary^1",
+    "all_text",
+]
+ORDER = [{"_count": "desc"}, {"_key": "asc"}]
+
+
+def _terms_agg(field: str, size: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "filter": {"bool": {"filter": filters}} if filters else {"match_all": {}},
+        "aggs": {"values": {"terms": {"field": field, "size": size, "order": ORDER}}},
+    }
+
+
+def test_empty_request_body() -> None:
+    body = search_body(SearchRequest(facets=["phase"]), expand_synonyms=True)
+    assert body == {
+        "query": {"bool": {"must": [{"match_all": {}}]}},
+        "size": 21,
+        "track_total_hits": True,
+        "sort": [{"_score": "desc"}, {"id": "asc"}],
+        "aggs": {"phase": _terms_agg("phases", 10, [])},
+    }
+
+
+def test_text_query_is_multi_match_with_every_word_required() -> None:
+    assert text_query("Asthma in the  Elderly", expand_synonyms=True) == {
+        "multi_match": {
+            "query": "asthma elderly",
+            "fields": FIELDS,
+            "type": "cross_fields",
+            "operator": "and",
+        }
+    }
+    assert text_query("the", expand_synonyms=True) is not None
+    assert text_query("  ", expand_synonyms=True) is None
+    assert text_query("(*)", expand_synonyms=True) is None
+
+
+def test_synonyms_expand_to_phrases_only_when_the_cluster_cannot() -> None:
+    expanded = text_query("Revlimid", expand_synonyms=True)
+    assert expanded == {
+        "bool": {
+            "should": [
+                {"multi_match": {"query": "lenalidomide", "fields": FIELDS, "type": "phrase"}},
+                {"multi_match": {"query": "revlimid", "fields": FIELDS, "type": "phrase"}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    assert text_query("Revlimid", expand_synonyms=False) == {
+        "multi_match": {
+            "query": "revlimid",
+            "fields": FIELDS,
+            "type": "cross_fields",
+            "operator": "and",
+        }
+    }
+
+
+def test_multi_select_facets_post_filter_and_other_filters() -> None:
+    request = SearchRequest.parse(
+        {
+            "q": "asthma",
+            "filters": {"phase": ["PHASE2", "PHASE3"], "country": ["France"]},
+            "facets": ["phase", "country", "sponsor"],
+            "facet_size": 5,
+            "size": 10,
+            "has_results": True,
+        }
+    )
+    phase = {"terms": {"phases": ["PHASE2", "PHASE3"]}}
+    country = {"terms": {"sites.country": ["France"]}}
+    assert search_body(request, expand_synonyms=True) == {
+        "query": {
+            "bool": {
+                "must": [
+                    {
+                        "multi_match": {
+                            "query": "asthma",
+                            "fields": FIELDS,
+                            "type": "cross_fields",
+                            "operator": "and",
+                        }
+                    }
+                ],
+                "filter": [{"term": {"has_results": True}}],
+            }
+        },
+        "size": 11,
+        "track_total_hits": True,
+        "sort": [{"_score": "desc"}, {"id": "asc"}],
+        "post_filter": {"bool": {"filter": [phase, country]}},
+        "aggs": {
+            "phase": _terms_agg("phases", 5, [country]),
+            "country": _terms_agg("sites.country", 5, [phase]),
+            "sponsor": _terms_agg("sponsor.name.keyword", 5, [phase, country]),
+        },
+        "highlight": {
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "require_field_match": False,
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "summary": {"fragment_size": 160, "number_of_fragments": 2},
+                "conditions": {"number_of_fragments": 0},
+            },
+        },
+    }
+
+
+def test_age_dates_distance_sort_and_cursor() -> None:
+    request = SearchRequest.parse(
+        {
+            "near": "48.85,2.35",
+            "radius_km": "10km",
+            "min_age": 18,
+            "max_age": 40,
+            "start_date_from": "2019",
+            "start_date_to": "2020-02",
+            "sort": "distance",
+            "facets": [],
+            "size": 5,
+        }
+    )
+    body = search_body(request, expand_synonyms=True, search_after=[1.5, "ctgov:NCT1"])
+    point = {"lat": 48.85, "lon": 2.35}
+    assert body == {
+        "query": {
+            "bool": {
+                "must": [{"match_all": {}}],
+                "filter": [
+                    {
+                        "range": {
+                            "dates.start": {
+                                "format": "yyyy-MM-dd",
+                                "gte": "2019-01-01",
+                                "lte": "2020-02-29",
+                            }
+                        }
+                    },
+                    {
+                        "bool": {
+                            "should": [
+                                {"range": {"eligibility.min_age_years": {"lte": 40.0}}},
+                                {
+                                    "bool": {
+                                        "must_not": [
+                                            {"exists": {"field": "eligibility.min_age_years"}}
+                                        ]
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {
+                        "bool": {
+                            "should": [
+                                {"range": {"eligibility.max_age_years": {"gte": 18.0}}},
+                                {
+                                    "bool": {
+                                        "must_not": [
+                                            {"exists": {"field": "eligibility.max_age_years"}}
+                                        ]
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {
+                        "geo_distance": {
+                            "distance": "10km",
+                            "distance_type": "arc",
+                            "sites.geo": point,
+                        }
+                    },
+                ],
+            }
+        },
+        "size": 6,
+        "track_total_hits": True,
+        "sort": [
+            {
+                "_geo_distance": {
+                    "sites.geo": point,
+                    "order": "asc",
+                    "unit": "km",
+                    "mode": "min",
+                    "distance_type": "arc",
+                    "ignore_unmapped": True,
+                }
+            },
+            {"id": "asc"},
+        ],
+        "search_after": [1.5, "ctgov:NCT1"],
+    }
+
+
+def test_start_date_sort_puts_unknown_dates_last() -> None:
+    body = search_body(SearchRequest(sort="start_date", size=0, facets=[]), expand_synonyms=True)
+    assert body["sort"] == [{"dates.start": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    assert body["size"] == 0 and "highlight" not in body
+
+
+def test_suggest_body_is_a_case_insensitive_word_prefix() -> None:
+    assert suggest_body("condition", "My.", 5) == {
+        "size": 0,
+        "aggs": {
+            "values": {
+                "terms": {
+                    "field": "conditions.keyword",
+                    "size": 5,
+                    "include": "([mM][yY]\\..*)|(.* [mM][yY]\\..*)",
+                    "order": ORDER,
+                }
+            }
+        },
+    }
+
+
+def test_mapping_is_derived_from_the_record() -> None:
+    props = mappings()["properties"]
+
+    def at(path: str) -> dict[str, Any]:
+        node: dict[str, Any] = {"properties": props}
+        for part in path.split("."):
+            node = node["properties"][part]
+        return node
+
+    for spec in record_fields():
+        assert "type" in at(spec.path), spec.path
+    assert at("conditions") == {
+        "type": "text",
+        "analyzer": "trialdex_text",
+        "search_analyzer": "trialdex_search",
+        "copy_to": ["all_text"],
+        "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}},
+    }
+    sites = props["sites"]
+    assert sites["type"] == "nested" and sites["include_in_root"] is True
+    assert at("sites.geo") == {"type": "geo_point"}
+    assert at("dates.start") == {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy"}
+    assert at("source.fetched_at") == {"type": "date"}
+    assert at("eligibility.min_age_years") == {"type": "double"}
+    assert at("enrollment.count") == {"type": "long"}
+    assert at("source.warnings") == {"type": "keyword", "index": False, "doc_values": False}
+    assert {name: facet_field(name) for name in FACETS} == {
+        "phase": "phases",
+        "status": "status",
+        "study_type": "study_type",
+        "sponsor": "sponsor.name.keyword",
+        "sponsor_class": "sponsor.class",
+        "condition": "conditions.keyword",
+        "intervention": "interventions.name.keyword",
+        "intervention_type": "interventions.type",
+        "country": "sites.country",
+        "state": "sites.state",
+        "city": "sites.city",
+        "sex": "eligibility.sex",
+        "source": "source.name",
+    }
+
+
+def test_analysis_uses_cluster_synonyms_when_available() -> None:
+    minimal = analysis_settings(Analysis(stemming=False, synonyms=False))["analysis"]
+    assert minimal["analyzer"]["trialdex_search"]["filter"] == ["lowercase", "trialdex_stop"]
+    rich = analysis_settings(Analysis(stemming=True, synonyms=True))["analysis"]
+    assert rich["analyzer"]["trialdex_text"]["filter"] == [
+        "trialdex_possessive",
+        "lowercase",
+        "trialdex_stop",
+        "trialdex_stemmer",
+    ]
+    assert rich["analyzer"]["trialdex_search"]["filter"] == [
+        "trialdex_possessive",
+        "lowercase",
+        "trialdex_synonyms",
+        "trialdex_stop",
+        "trialdex_stemmer",
+    ]
+    assert "lenalidomide, revlimid" in rich["filter"]["trialdex_synonyms"]["synonyms"]
