@@ -74,7 +74,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from pydantic import ValidationError
 
@@ -313,15 +313,24 @@ _TRIAL_SLUG = re.compile(
 )
 
 
+def _split(url: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ParseError(url, "malformed URL") from None
+    return parts
+
+
 def _trial_slug(url: str) -> str | None:
-    parts = urlsplit(url)
+    parts = _split(url)
     match = re.search(r"/trials?/([^/?#]+)", parts.path)
     return match.group(1) if match else None
 
 
 def record_id(url: str) -> str:
     """``listing:<host without www.>:<slug>`` for a trial page URL (stable across visits)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     host = (parts.hostname or "").lower().removeprefix("www.") or "local"
     slug = _trial_slug(url)
     if slug is None:
@@ -338,7 +347,7 @@ def _condition_from_trial_url(url: str) -> list[str]:
 
 
 def _condition_from_listing_url(url: str) -> list[str]:
-    match = re.search(r"/clinical-trials/for-([a-z0-9-]+)", urlsplit(url).path)
+    match = re.search(r"/clinical-trials/for-([a-z0-9-]+)", _split(url).path)
     if not match:
         return []
     condition = match.group(1).split("-within-")[0]
@@ -1012,7 +1021,7 @@ def parse_listing_cards(
 
 
 def _is_listing_url(url: str) -> bool:
-    return "/clinical-trials/" in urlsplit(url).path
+    return "/clinical-trials/" in _split(url).path
 
 
 @dataclass(frozen=True)
@@ -1025,14 +1034,14 @@ class ListingLinks:
 
 
 def _page_number(url: str) -> int:
-    values = parse_qs(urlsplit(url).query).get("page", [])
+    values = parse_qs(_split(url).query).get("page", [])
     return int(values[0]) if values and values[0].isdigit() else 1
 
 
 def listing_page_links(body: bytes, url: str) -> ListingLinks:
     """Trial page URLs and pagination URLs of a listing page (by href pattern and link text)."""
     root = build_tree(body, url)
-    current_path = urlsplit(url).path
+    current_path = _split(url).path
     current = _page_number(url)
     trials: list[str] = []
     pages: list[str] = []
@@ -1046,7 +1055,7 @@ def listing_page_links(body: bytes, url: str) -> ListingLinks:
             if clean not in trials:
                 trials.append(clean)
             continue
-        parts = urlsplit(target)
+        parts = _split(target)
         if parts.path != current_path or "page" not in parse_qs(parts.query):
             continue
         number = _page_number(target)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
@@ -245,7 +245,12 @@ def absolute(base: str, href: str | None) -> str | None:
     href = href.strip()
     if href.startswith(("javascript:", "mailto:", "tel:", "#")):
         return None
-    return urljoin(base, href).split("#", 1)[0]
+    try:
+        joined = urljoin(base, href)
+        urlsplit(joined).port  # noqa: B018 - raises ValueError for a malformed host or port
+    except ValueError:
+        return None
+    return joined.split("#", 1)[0]
 
 
 def anchors(root: Any) -> list[Any]:
