@@ -10,7 +10,9 @@ Styles of trial page (the same visible headings and labels as the seed page):
             as in extracted page text;
 ``legacy``  the older layout of 2020 pages: "Led By", "Research Sponsored by",
             "Eligibility Criteria Checklist" (Must have / Must not have),
-            "Awards & highlights", "<ACRONYM> Trial Summary".
+            "Awards & highlights", "<ACRONYM> Trial Summary". It shows a subset of
+            the trial: no participant count, ages, Q&A answers, findings or references,
+            and its title carries "(<ACRONYM> Trial)".
 
 ``layout_version=2`` simulates a site redesign: headings renamed or removed,
 so a parser's quality gate should notice.
@@ -186,9 +188,10 @@ def _plain(trial: SampleTrial, v: int) -> str:
         out.append("</section>")
     out.append(f'<section id="references"><h2>{_e(_h(v, "references"))}</h2><ol>')
     for ref in trial.references:
+        # As on the live site: a sourced entry is preceded by "N. <country> <database>".
         line = _e(_reference_line(trial, ref.number))
         if ref.source:
-            line += f'<span class="src">United States</span><span>{_e(ref.source)}</span>'
+            line = f"<small>{ref.number}. United States {_e(ref.source)}</small><br>{line}"
         out.append(f"<li>{line}</li>")
     out.append("</ol></section>")
     out.append(_similar(trial))
@@ -359,9 +362,8 @@ def _react(trial: SampleTrial, v: int, salt: str) -> str:
     refs = "".join(
         div(
             "ref",
-            f'<span class="{c("ref-n")}">{r.number}.</span>'
-            f"{_e(_reference_line(trial, r.number))}"
-            + (f'<a href="https://{r.source}/">{_e(r.source)}</a>' if r.source else ""),
+            (div("ref-src", f"{r.number}.United States{_e(r.source)}") if r.source else "")
+            + div("ref-title", _e(_reference_line(trial, r.number))),
         )
         for r in trial.references
     )
@@ -397,8 +399,8 @@ def _legacy(trial: SampleTrial, v: int) -> str:
         f'<div class="banner"><a href="{back}">← Back to Search</a></div>',
         f'<span class="tag">{_e(trial.category)}</span>',
         f"<h1>{_e(trial.title)} ({_e(acr)} Trial)</h1>",
-        f'<span class="phase">{_e(trial.phase)}</span> ',
-        f'<span class="status">{_e(trial.status)}</span>',
+        f'<div class="phase">{_e(trial.phase)}</div>',
+        f'<div class="status">{_e(trial.status)}</div>',
     ]
     if trial.investigators:
         out.append(f"<p>Led By {_e(trial.investigators[0].display)}</p>")

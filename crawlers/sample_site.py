@@ -13,8 +13,8 @@ the way real sites do:
 - trial 5 is linked by a non-canonical URL (trailing slash) that 301s to the canonical one;
 - trial 6 is linked twice from its card (plain and with a ``#fragment``);
 - trial 7 is padded to ``oversize_bytes`` when that is set (for size-cap tests);
-- trial 0's card links a draft (``/trial/draft-…``) and the menu links ``/private/``,
-  both disallowed by robots.txt.
+- trial 0's listing page links a draft (``/trial/draft-…``) and every listing links
+  ``/private/admin``, both disallowed by robots.txt.
 
 Every request is logged (`log`) so tests can assert what was fetched, when, and
 with which conditional headers. `expected_*` methods give the truth a full crawl
@@ -316,7 +316,7 @@ class SampleSite:
                 elif t.index == DUPLICATED:
                     hrefs[t.slug] = [t.path, t.path + "#eligibility"]
                 elif t.index == 0:
-                    hrefs[t.slug] = [t.path, f"/trial/draft-{t.slug}"]
+                    extra.append((f"/trial/draft-{t.slug}", "Coming soon"))
             extra.append(("/private/admin", "Staff area"))
         body = render_listing(
             condition,

@@ -1,0 +1,108 @@
+"""The listing spider navigates (URL normalisation, links, redirects, sitemaps); the frontier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, XmlResponse
+
+from crawlers.frontier import Frontier
+from crawlers.listing_spider import ListingSpider, normalise, page_kind
+from crawlers.pipelines import RawPage
+
+
+def test_normalise_gives_one_key_per_page() -> None:
+    base = "http://site.test"
+    assert normalise(f"{base}/trial/abc#eligibility") == f"{base}/trial/abc"
+    assert normalise(f"{base}/trial/abc?ref=listing") == f"{base}/trial/abc"
+    assert normalise(f"{base}/clinical-trials/for-asthma?page=1") == (
+        f"{base}/clinical-trials/for-asthma"
+    )
+    assert normalise(f"{base}/clinical-trials/for-asthma?sort=new&page=3") == (
+        f"{base}/clinical-trials/for-asthma?page=3"
+    )
+    assert normalise(f"{base}/learning-center/how-do-clinical-trials-work") is None
+    assert normalise(f"{base}/private/admin") is None
+    assert normalise("mailto:someone@site.test") is None
+
+
+def test_page_kind() -> None:
+    assert page_kind("http://s/trial/phase-2-x-1-2020-abcde") == "trial"
+    assert page_kind("http://s/clinical-trials/for-asthma?page=2") == "listing"
+    assert page_kind("http://s/sitemap.xml") == "other"
+
+
+def _html(url: str, body: str) -> HtmlResponse:
+    return HtmlResponse(url, body=body.encode(), request=Request(url))
+
+
+def test_parse_yields_in_domain_links_once_then_the_page() -> None:
+    spider = ListingSpider(start_urls=["http://site.test/clinical-trials/for-asthma"])
+    page = _html(
+        "http://site.test/clinical-trials/for-asthma",
+        '<a href="/trial/a">A</a><a href="/trial/a#more">A again</a>'
+        '<a href="?page=2">2</a><a href="http://other.test/trial/b">elsewhere</a>'
+        '<a href="/learning-center/x">learn</a>',
+    )
+    out = list(spider.parse(page))
+    assert [o.url for o in out[:-1]] == [
+        "http://site.test/trial/a",
+        "http://site.test/clinical-trials/for-asthma?page=2",
+    ]
+    assert isinstance(out[-1], RawPage) and out[-1].status == 200
+    assert out[-1].body == page.body
+
+
+def test_redirects_are_kept_and_followed_through_the_frontier() -> None:
+    spider = ListingSpider(start_urls=["http://site.test/clinical-trials/for-asthma"])
+    url = "http://site.test/trial/a/"
+    moved = Response(
+        url, status=301, headers={"Location": "http://site.test/trial/a"}, request=Request(url)
+    )
+    follow, page = list(spider.parse(moved))
+    assert isinstance(follow, Request) and follow.url == "http://site.test/trial/a"
+    assert follow.meta["dont_redirect"] is True
+    assert isinstance(page, RawPage) and page.status == 301 and page.url == url
+
+
+def test_sitemap_entries_become_page_requests() -> None:
+    spider = ListingSpider(sitemap_urls=["http://site.test/sitemap.xml"])
+    body = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>http://site.test/trial/a</loc></url>"
+        "<url><loc>http://site.test/clinical-trials/for-asthma</loc></url>"
+        "<url><loc>http://site.test/about</loc></url></urlset>"
+    )
+    url = "http://site.test/sitemap.xml"
+    out = list(spider.parse_sitemap(XmlResponse(url, body=body.encode(), request=Request(url))))
+    assert [o.url for o in out if isinstance(o, Request)] == [
+        "http://site.test/trial/a",
+        "http://site.test/clinical-trials/for-asthma",
+    ]
+    assert isinstance(out[-1], RawPage) and out[-1].kind == "sitemap"
+
+
+def test_frontier_resumes_unfinished_runs_only(tmp_path: Path) -> None:
+    frontier = Frontier(tmp_path)
+    run = frontier.open_run("listing", ["http://s/a"], after_response_id=0)
+    assert not run.resumed
+    assert frontier.add(run.id, "http://s/a", "page") is None
+    assert frontier.add(run.id, "http://s/b", "page") is None
+    assert frontier.add(run.id, "http://s/a", "page") == "pending"
+    frontier.settle(run.id, "http://s/a", "stored", response_id=7)
+    frontier.settle(run.id, "http://s/c", "failed", reason="HTTP 404")
+
+    again = Frontier(tmp_path).open_run("listing", ["http://s/a"], after_response_id=9)
+    assert again.resumed and again.id == run.id and again.after_response_id == 0
+    assert frontier.pending(run.id) == [("http://s/b", "page")]
+    summary = frontier.summary(run.id)
+    assert (summary.fetched, summary.pending, summary.finished) == (1, 1, False)
+    assert summary.failed == [("http://s/c", "HTTP 404")]
+    assert (summary.first_response_id, summary.last_response_id) == (7, 7)
+
+    frontier.finish_run(run.id)
+    fresh = frontier.open_run("listing", ["http://s/a"], after_response_id=9)
+    assert not fresh.resumed and fresh.id != run.id
+    other = frontier.open_run("listing", ["http://s/other"], after_response_id=9)
+    assert other.id != fresh.id
