@@ -1,0 +1,47 @@
+"""
+### Trialdex: reparse everything into a fresh index
+
+Run by hand after a parser changes (no schedule). Every source's raw store is
+parsed again with the installed parsers into `<data_dir>/reparse/<run>/`; a
+new index is filled from those records and swapped in atomically (an alias
+swap on Elasticsearch, a file rename on SQLite). Nothing is fetched again.
+Updates the Asset `trialdex://index/trials`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Asset, dag, task
+
+from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params, default_args
+
+
+@dag(
+    dag_id="trialdex_reparse",
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    doc_md=__doc__,
+    tags=[*TAGS, "reparse"],
+    params=common_params(),
+)
+def trialdex_reparse() -> None:
+    @task
+    def reparse(**context: Any) -> dict[str, Any]:
+        from pipeline import dagtasks
+
+        return dagtasks.reparse(context["params"], context["run_id"])
+
+    @task(outlets=[Asset(INDEX_ASSET_URI)])
+    def rebuild_index(reparsed: Any, **context: Any) -> dict[str, Any]:
+        from pipeline import dagtasks
+
+        return dagtasks.rebuild_index(context["params"], reparsed)
+
+    rebuild_index(reparse())
+
+
+trialdex_reparse()

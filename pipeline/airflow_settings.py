@@ -1,0 +1,155 @@
+"""Settings from Airflow: the ``trialdex_es`` connection, ``trialdex_*`` variables, run params.
+
+Only task code calls these (at run time); DAG files call nothing here at
+import time except `listing_sites_for_dags`, which reads an environment
+variable and never the metadata database.
+
+Precedence for every setting: the run's params, then the Airflow Variable,
+then the environment default.
+
+============================  ==============================================
+Airflow name                  meaning
+============================  ==============================================
+connection ``trialdex_es``    Elasticsearch URL; absent = the SQLite backend
+``trialdex_data_dir``         raw stores, run partitions, state, SQLite index
+``trialdex_index_alias``      Elasticsearch alias (default ``trials``)
+``trialdex_sqlite_path``      SQLite index file (default <data_dir>/trialdex.sqlite)
+``trialdex_quality_thresholds``  JSON of `GateThresholds` fields
+``trialdex_ctgov_base_url``   ClinicalTrials.gov root (serving /api/v2/studies)
+``trialdex_listing_sites``    JSON of listing sites (see `pipeline.sites`)
+============================  ==============================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.settings import (
+    DEFAULT_ALIAS,
+    BackendConfig,
+    GateThresholds,
+    PipelineSettings,
+    default_data_dir,
+)
+from pipeline.sites import ListingSite, parse_sites
+
+ES_CONN_ID = "trialdex_es"
+SITES_VARIABLE = "trialdex_listing_sites"
+CTGOV_BASE_URL = "https://clinicaltrials.gov"
+
+
+def variable(name: str, default: Any = None) -> Any:
+    """An Airflow Variable (env ``AIRFLOW_VAR_<NAME>`` or the metastore), else ``default``."""
+    from airflow.sdk import Variable
+
+    return Variable.get(name, default=default)
+
+
+def connection_url(conn_id: str = ES_CONN_ID) -> str | None:
+    """The URL of an Airflow connection, or None when it is not defined."""
+    from airflow.sdk import Connection
+
+    try:
+        conn = Connection.get(conn_id)
+    except Exception:  # AirflowNotFoundException: no such connection -> SQLite
+        return None
+    return url_of(
+        conn.conn_type, conn.host, conn.port, conn.login, conn.password, conn.schema, conn.extra
+    )
+
+
+def url_of(
+    conn_type: str | None,
+    host: str | None,
+    port: int | None,
+    login: str | None = None,
+    password: str | None = None,
+    schema: str | None = None,
+    extra: str | None = None,
+) -> str | None:
+    """Build an http(s) URL from connection fields (``extra`` may carry ``{"url": ...}``)."""
+    if extra:
+        try:
+            url = json.loads(extra).get("url")
+        except (ValueError, AttributeError):
+            url = None
+        if url:
+            return str(url).rstrip("/")
+    if not host:
+        return None
+    if "://" in host:
+        return host.rstrip("/")
+    scheme = "https" if "https" in (conn_type or "", schema or "") else "http"
+    auth = f"{login}:{password}@" if login else ""
+    return f"{scheme}://{auth}{host}" + (f":{port}" if port else "")
+
+
+def _param(params: Mapping[str, Any] | None, name: str) -> Any:
+    value = (params or {}).get(name)
+    return None if value in (None, "") else value
+
+
+def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettings:
+    """Everything a task needs besides its source's own settings."""
+    data_dir = Path(
+        _param(params, "data_dir") or variable("trialdex_data_dir") or default_data_dir()
+    ).resolve()
+    alias = _param(params, "index_alias") or variable("trialdex_index_alias") or DEFAULT_ALIAS
+    sqlite_path = Path(
+        _param(params, "sqlite_path")
+        or variable("trialdex_sqlite_path")
+        or data_dir / "trialdex.sqlite"
+    )
+    thresholds = GateThresholds.from_mapping(
+        variable("trialdex_quality_thresholds"), origin="variable trialdex_quality_thresholds"
+    )
+    override = _param(params, "thresholds")
+    if override:
+        merged = {**thresholds.to_dict(), **_as_dict(override, "param thresholds")}
+        thresholds = GateThresholds.from_mapping(merged, origin="param thresholds")
+    return PipelineSettings(
+        data_dir=data_dir,
+        backend=BackendConfig.choose(connection_url(), sqlite_path, alias=str(alias)),
+        thresholds=thresholds,
+    )
+
+
+def _as_dict(value: Any, origin: str) -> dict[str, Any]:
+    from parsers.errors import ConfigurationError
+
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{origin}: expected a JSON object")
+    return value
+
+
+def ctgov_base_url(params: Mapping[str, Any] | None = None) -> str:
+    return str(
+        _param(params, "base_url") or variable("trialdex_ctgov_base_url") or CTGOV_BASE_URL
+    ).rstrip("/")
+
+
+def listing_sites_for_dags() -> dict[str, ListingSite]:
+    """The configured sites, read at DAG-parse time without touching the database.
+
+    Airflow serves Variables from the environment as ``AIRFLOW_VAR_<NAME>``;
+    reading that directly keeps parsing free of metastore queries. The same
+    Variable in the metastore refines a site's settings at run time.
+    """
+    return parse_sites(os.environ.get("AIRFLOW_VAR_" + SITES_VARIABLE.upper()))
+
+
+def listing_site(name: str, params: Mapping[str, Any] | None = None) -> ListingSite:
+    """One site's settings at run time: the Variable, then the run's params."""
+    configured = parse_sites(variable(SITES_VARIABLE))
+    site = configured.get(name) or listing_sites_for_dags().get(name) or ListingSite(name)
+    overrides = {
+        key: _param(params, key)
+        for key in ("start_urls", "sitemap_urls", "allowed_domains", "settings")
+    }
+    return site.with_overrides(overrides)

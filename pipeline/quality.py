@@ -1,0 +1,164 @@
+"""Record statistics and the quality gate that stops a run when a source changed under us.
+
+A site that changes its layout does not make the parser crash: it makes it
+find less. The gate therefore compares this run with the previous successful
+one (the latest earlier interval in the source's state file) and fails,
+naming each metric, when the parse-failure rate rises or the share of records
+carrying a key field falls beyond the thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from parsers.errors import TrialdexError
+from parsers.records import TrialRecord
+from pipeline.partitions import Partition, read_json, write_json
+from pipeline.settings import GateThresholds
+
+# The fields a useful trial record has; a layout change usually loses one of them.
+KEY_FIELDS: dict[str, Callable[[TrialRecord], bool]] = {
+    "title": lambda r: bool(r.title),
+    "phases": lambda r: bool(r.phases),
+    "sponsor": lambda r: r.sponsor is not None and bool(r.sponsor.name),
+    "criteria": lambda r: bool(r.eligibility.inclusion or r.eligibility.exclusion),
+    "sites": lambda r: bool(r.sites) or bool(r.site_count),
+}
+
+STATE_KEEP = 60  # past runs kept in the state file
+
+
+class QualityGateError(TrialdexError):
+    """The run's output is worse than the previous run's beyond the thresholds."""
+
+
+def coverage(records: Iterable[TrialRecord]) -> tuple[int, dict[str, int]]:
+    """Number of records and, per key field, how many have it."""
+    total = 0
+    have = dict.fromkeys(KEY_FIELDS, 0)
+    for record in records:
+        total += 1
+        for name, present in KEY_FIELDS.items():
+            if present(record):
+                have[name] += 1
+    return total, have
+
+
+def make_stats(
+    *, pages: int, items: int, failures: int, records: Iterable[TrialRecord]
+) -> dict[str, Any]:
+    """Stats of one partition: pages read, items tried, failures, coverage of key fields."""
+    total, have = coverage(records)
+    return {
+        "pages": pages,
+        "items": items,
+        "failures": failures,
+        "records": total,
+        "failure_rate": failures / items if items else 0.0,
+        "coverage": {name: (count / total if total else 0.0) for name, count in have.items()},
+    }
+
+
+@dataclass(frozen=True)
+class Problem:
+    metric: str
+    before: float
+    after: float
+    allowed: float
+
+    def describe(self) -> str:
+        change = (self.after - self.before) * 100
+        if self.metric == "failure_rate":
+            return (
+                f"parse failure rate rose from {self.before:.1%} to {self.after:.1%} "
+                f"({change:+.1f} points; allowed +{self.allowed * 100:.1f})"
+            )
+        if self.metric == "failure_rate_ceiling":
+            return f"parse failure rate {self.after:.1%} is above the ceiling {self.allowed:.1%}"
+        return (
+            f"coverage of {self.metric} dropped from {self.before:.1%} to {self.after:.1%} "
+            f"({change:+.1f} points; allowed -{self.allowed * 100:.1f})"
+        )
+
+
+def compare(
+    stats: dict[str, Any], baseline: dict[str, Any] | None, thresholds: GateThresholds
+) -> list[Problem]:
+    """Every metric of ``stats`` that is out of bounds (against ``baseline`` when given)."""
+    problems: list[Problem] = []
+    rate = float(stats["failure_rate"])
+    if rate > thresholds.max_failure_rate:
+        problems.append(Problem("failure_rate_ceiling", 0.0, rate, thresholds.max_failure_rate))
+    if baseline is None:
+        return problems
+    before = float(baseline["failure_rate"])
+    if rate - before > thresholds.max_failure_rate_increase:
+        problems.append(Problem("failure_rate", before, rate, thresholds.max_failure_rate_increase))
+    for name in KEY_FIELDS:
+        was = float(baseline["coverage"].get(name, 0.0))
+        now = float(stats["coverage"].get(name, 0.0))
+        if was - now > thresholds.max_coverage_drop:
+            problems.append(Problem(name, was, now, thresholds.max_coverage_drop))
+    return problems
+
+
+def _judged(stats: dict[str, Any], thresholds: GateThresholds) -> bool:
+    return int(stats.get("pages", 0)) >= max(thresholds.min_pages, 1)
+
+
+def baseline_for(
+    partition: Partition, thresholds: GateThresholds
+) -> tuple[str, dict[str, Any]] | None:
+    """The latest successful run of an earlier interval with enough pages to compare with."""
+    state = read_json(partition.state_file, {}) or {}
+    earlier = [
+        (key, run["stats"])
+        for key, run in state.get("runs", {}).items()
+        if key < partition.key and _judged(run["stats"], thresholds)
+    ]
+    return max(earlier, key=lambda item: item[0]) if earlier else None
+
+
+def quality_gate(partition: Partition, thresholds: GateThresholds) -> dict[str, Any]:
+    """Judge the partition's stats.json; raise `QualityGateError` naming every bad metric."""
+    stats: dict[str, Any] = read_json(partition.dir / "stats.json")
+    if stats is None:
+        raise QualityGateError(f"{partition.describe()}: no stats.json (run the parse step first)")
+    verdict: dict[str, Any] = {"stats": stats, "thresholds": thresholds.to_dict()}
+    if not _judged(stats, thresholds):
+        verdict.update(
+            passed=True, note=f"only {stats.get('pages', 0)} page(s) changed: nothing to judge"
+        )
+        write_json(partition.path("gate.json"), verdict)
+        return verdict
+    base = baseline_for(partition, thresholds)
+    problems = compare(stats, base[1] if base else None, thresholds)
+    verdict.update(
+        baseline=base[0] if base else None,
+        passed=not problems,
+        problems=[p.describe() for p in problems],
+    )
+    write_json(partition.path("gate.json"), verdict)
+    if problems:
+        against = f" against the run of {base[0]}" if base else ""
+        raise QualityGateError(
+            f"quality gate failed for {partition.describe()}{against}: "
+            + "; ".join(p.describe() for p in problems)
+            + f". The source may have changed its layout; failed pages are in "
+            f"{partition.dir / 'quarantine.jsonl'}. Nothing from this run was indexed."
+        )
+    return verdict
+
+
+def record_success(partition: Partition) -> None:
+    """Keep this partition's stats as a baseline for later runs (idempotent per interval)."""
+    stats = read_json(partition.dir / "stats.json")
+    if stats is None:
+        return
+    state = read_json(partition.state_file, {}) or {}
+    runs: dict[str, Any] = dict(state.get("runs", {}))
+    runs[partition.key] = {"stats": stats}
+    kept = dict(sorted(runs.items())[-STATE_KEEP:])
+    write_json(partition.state_file, {"source": partition.source, "runs": kept})

@@ -1,0 +1,146 @@
+"""Reparse: rebuild the whole index from the raw stores with the current parsers.
+
+For a new parser version: every source's raw store (the latest response of
+each URL) is parsed again into records files under
+``<data_dir>/reparse/<run>/``, then a fresh index is filled from them and
+swapped in at once. On Elasticsearch ``migrate()`` builds a new versioned
+index and moves the alias atomically; on SQLite a new file is built beside
+the live one and renamed over it. Readers never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from crawlers.rawstore import RawResponse, RawStore
+from parsers.records import TrialRecord, read_records
+from pipeline.parse import Outcome, listing_parser, parse_ctgov_response, parse_responses
+from pipeline.partitions import write_json
+from pipeline.settings import BackendConfig
+from pipeline.sites import ListingSite
+
+ParseOne = Callable[[RawResponse, bytes, Outcome], None]
+
+
+def run_dir(data_dir: Path, run_key: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_key)
+    return data_dir / "reparse" / safe
+
+
+def parsers_for(data_dir: Path, sites: dict[str, ListingSite]) -> dict[str, ParseOne]:
+    """A parser per source whose raw store exists: ctgov and every listing site on disk."""
+    found: dict[str, ParseOne] = {}
+    raw_root = data_dir / "raw"
+    if (raw_root / "ctgov").is_dir():
+        found["ctgov"] = parse_ctgov_response
+    for path in sorted(raw_root.glob("listing_*")):
+        name = path.name[len("listing_") :]
+        found[path.name] = listing_parser(sites.get(name) or ListingSite(name))
+    return found
+
+
+def reparse_records(data_dir: Path, run_key: str, sites: dict[str, ListingSite]) -> dict[str, Any]:
+    """Parse every raw store again; returns paths and counts per source."""
+    from pipeline.parse import write_jsonl
+    from pipeline.quality import make_stats
+
+    out = run_dir(data_dir, run_key)
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {"dir": str(out), "sources": {}}
+    for source, parse_one in parsers_for(data_dir, sites).items():
+        store = RawStore(data_dir / "raw" / source)
+        try:
+            outcome = parse_responses(store, store.iter_latest(), parse_one)
+        finally:
+            store.close()
+        from parsers.records import write_records
+
+        records_path = out / f"{source}.records.jsonl"
+        write_records(records_path, outcome.records.values())
+        write_jsonl(out / f"{source}.quarantine.jsonl", outcome.quarantine)
+        stats = make_stats(
+            pages=outcome.pages,
+            items=outcome.items,
+            failures=len(outcome.quarantine),
+            records=outcome.records.values(),
+        )
+        summary["sources"][source] = {
+            "records_path": str(records_path),
+            "records": len(outcome.records),
+            "quarantined": len(outcome.quarantine),
+            "failure_rate": stats["failure_rate"],
+        }
+    write_json(out / "reparse.json", summary)
+    return summary
+
+
+def _all_records(summary: dict[str, Any]) -> Iterator[TrialRecord]:
+    for source in summary["sources"].values():
+        yield from read_records(Path(source["records_path"]))
+
+
+def rebuild_index(summary: dict[str, Any], backend: BackendConfig) -> dict[str, Any]:
+    """Fill a new index from the reparsed records and swap it in."""
+    if backend.kind == "es":
+        report = _migrate_es(summary, backend)
+    else:
+        report = _rebuild_sqlite(summary, backend)
+    result = {
+        "backend": backend.describe(),
+        "indexed": report.indexed,
+        "failed": len(report.failures),
+        "failures": [{"id": f.id, "reason": f.reason} for f in report.failures[:50]],
+    }
+    write_json(Path(summary["dir"]) / "index.json", result)
+    return result
+
+
+def _migrate_es(summary: dict[str, Any], backend: BackendConfig) -> Any:
+    search = backend.open()
+    try:
+        migrate = getattr(search, "migrate", None)
+        if migrate is None:
+            from parsers.errors import ConfigurationError
+
+            raise ConfigurationError(f"{backend.describe()}: this backend cannot migrate()")
+        return migrate(_all_records(summary))
+    finally:
+        search.close()
+
+
+def _rebuild_sqlite(summary: dict[str, Any], backend: BackendConfig) -> Any:
+    assert backend.path is not None
+    live = Path(backend.path)
+    building = live.with_name(live.name + ".rebuild")
+    for leftover in (building, *_sidecars(building)):
+        leftover.unlink(missing_ok=True)
+    fresh = BackendConfig("sqlite", path=building, alias=backend.alias).open()
+    try:
+        fresh.setup()
+        report = fresh.index_records(_all_records(summary))
+    finally:
+        fresh.close()
+    _checkpoint(building)
+    if live.exists():
+        # A stale write-ahead log beside the new file would be replayed into it.
+        _checkpoint(live)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(building, live)
+    return report
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _checkpoint(path: Path) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
