@@ -240,7 +240,8 @@ _DEGREES = frozenset(
         "MFT",
     ]
 )
-_DEGREES |= {"RER", "NAT", "PHIL", "DENT", "HABIL", "SC", "POL", "OEC"}
+_DEGREES |= {"RER", "NAT", "PHIL", "DENT", "HABIL", "SC", "POL", "OEC", "FRCA", "FRCPATH", "FFPM"}
+_DEGREES |= {"FRCOG", "MRCS", "FRANZCP", "FESC", "FCCP", "FRCPE", "FRCSED", "DPHIL"}
 
 
 _DOCTORATE_FIELDS = frozenset({"med", "rer", "nat", "phil", "dent", "sc", "pol", "oec", "habil"})

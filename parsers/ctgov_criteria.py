@@ -14,7 +14,9 @@ under the item). The rules, in order:
 * A **bulleted or numbered** line (``*``, ``-``, ``•``, ``o``, ``1.``, ``1)``,
   ``(a)``, ``a.``, ``iv.``) starts an item. When it is indented deeper than
   the current top-level item it is a sub-item and is appended to its parent
-  (``"parent: child one; child two"``), so each list entry is one criterion.
+  (``"parent: child one; child two"``, ";" added where the text has no
+  punctuation), so each list entry is one criterion. Only list items adopt
+  sub-items: a plain label line keeps the items under it as its own.
 * A plain line right after a non-blank line continues the current item
   (the XML wraps lines). A plain paragraph indented deeper than the current
   item belongs to it too. Any other plain paragraph is an item of its own;
@@ -168,15 +170,14 @@ _OPEN_END = re.compile(r"(?:[.:;,!?]|\b(?:or|and))$", re.IGNORECASE)
 class _Item:
     text: str
     indent: int
-    children: int = 0
+    bulleted: bool = True
 
     def append(self, more: str) -> None:
         if not more:
             return
-        if self.children and self.text and not _OPEN_END.search(self.text):
+        if self.text and not _OPEN_END.search(self.text):
             self.text += ";"
         self.text = f"{self.text} {more}" if self.text else more
-        self.children += 1
 
 
 @dataclass
@@ -210,14 +211,16 @@ def split_criteria(text: str | None) -> Criteria:
             sections.append(section)
             current = None
             if rest and not _EMPTY_REST.match(rest):
-                current = _Item(strip_marker(rest)[0], indent)
+                current = _Item(strip_marker(rest)[0], indent, bulleted=False)
                 section.items.append(current)
             previous_blank = False
             continue
         body, bulleted = strip_marker(stripped)
         if bulleted:
             top = section.items[-1] if section.items else None
-            if top is not None and indent > top.indent:
+            # Only a list item adopts deeper items; a plain label line ("Hematopoietic:")
+            # is followed by its own top-level items, usually indented under it.
+            if top is not None and top.bulleted and indent > top.indent:
                 top.append(body)
                 current = top
             else:
@@ -226,7 +229,7 @@ def split_criteria(text: str | None) -> Criteria:
         elif current is not None and (not previous_blank or indent > current.indent):
             current.text = f"{current.text} {stripped}" if current.text else stripped
         else:
-            current = _Item(stripped, indent)
+            current = _Item(stripped, indent, bulleted=False)
             section.items.append(current)
         previous_blank = False
     return _assemble(sections)

@@ -58,11 +58,26 @@ def test_legacy_wrapped_text_and_deeper_sub_items() -> None:
     )
     result = split_criteria(text)
     assert result.inclusion == [
-        "Histologically confirmed stage IIIB non-small cell lung cancer "
+        "Histologically confirmed stage IIIB non-small cell lung cancer; "
         "Squamous cell carcinoma; Adenocarcinoma",
         "Measurable disease",
     ]
     assert result.exclusion == ["Prior chemotherapy"]
+
+
+def test_a_plain_label_does_not_adopt_the_items_under_it() -> None:
+    text = (
+        "\n        Hematopoietic:\n\n          -  Granulocyte count at least 1,500/mm^3\n\n"
+        "          -  Platelet count at least 100,000/mm^3\n\n        Renal:\n\n"
+        "          -  Creatinine no greater than 2.0 mg/dL\n"
+    )
+    assert split_criteria(text).inclusion == [
+        "Hematopoietic:",
+        "Granulocyte count at least 1,500/mm^3",
+        "Platelet count at least 100,000/mm^3",
+        "Renal:",
+        "Creatinine no greater than 2.0 mg/dL",
+    ]
 
 
 def test_text_before_the_first_heading_is_the_summary() -> None:
