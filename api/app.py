@@ -102,6 +102,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for operation in operations.values():
             responses = operation.get("responses", {})
             responses.pop("422", None)
+            for code, answer in responses.items():
+                content = answer.get("content", {})
+                if code[0] in "45" and problems.PROBLEM_TYPE in content:
+                    content.pop("application/json", None)  # errors are problem+json only
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 responses.setdefault(
                     "400",

@@ -30,6 +30,8 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(n for n in SearchRequest.model_fields if 
 REPEATABLE: frozenset[str] = frozenset({"facets", *FACETS})
 PARAMETER_NAMES: list[str] = [*SEARCH_FIELDS, *FACETS]
 
+# Free text may be empty (no text); any other empty value is a client mistake.
+_MAY_BE_EMPTY = frozenset({"q"})
 MAX_CURSOR_CHARS = 2000
 MAX_VALUE_CHARS = 500
 MAX_VALUES_PER_FILTER = 50
@@ -190,8 +192,10 @@ def parse_search(
             filters.setdefault(key, []).append(value)
         elif key == "facets":
             facets = (facets or []) + [v.strip() for v in value.split(",") if v.strip()]
-        elif value.strip() != "":
-            data[key] = value  # an empty value means "not given", as HTML forms send it
+        elif value == "" and key not in _MAY_BE_EMPTY:
+            problems.append(_problem(key, "empty value; leave the parameter out instead"))
+        else:
+            data[key] = value
     problems.extend(_check_size(data))
     for name, values in filters.items():
         if len(values) > MAX_VALUES_PER_FILTER:

@@ -118,6 +118,8 @@ def invalid_parameters(problems: list[ParameterProblem]) -> ApiProblem:
 
 
 def not_found(detail: str, parameter: str | None = None) -> ApiProblem:
+    if parameter is not None and not detail.startswith(parameter):
+        detail = f"{parameter}: {detail}"
     return ApiProblem(404, "not-found", "Not found", detail, parameter=parameter)
 
 

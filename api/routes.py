@@ -48,7 +48,7 @@ def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         400: "A parameter is invalid; `parameter` names it and `detail` says why.",
         401: "A state-changing endpoint was called without a valid API key.",
         403: "State-changing endpoints are disabled (no TRIALDEX_API_KEY is set).",
-        404: "No such trial or path.",
+        404: "No such trial, facet or path.",
         503: "The search backend is unavailable; retry later.",
     }
     return {
@@ -117,7 +117,7 @@ def get_trial(
     summary="All values of one facet",
     description="Values and counts of one facet under the other selections of the search "
     "parameters (the same as `GET /v1/trials` takes), most frequent first.",
-    responses=_problem_responses(400, 503),
+    responses=_problem_responses(400, 404, 503),
     openapi_extra={
         "parameters": search_parameters(exclude=("size", "cursor", "facets", "facet_size"))
     },

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from api.geocode import Place, UnknownPlaceError, lookup
 from api.params import parse_search
-from api.problems import ApiProblem
+from api.problems import ApiProblem, ParameterProblem, Problem
 from api.state import BackendHolder
 from index.errors import SearchRequestError
 from index.search_models import FACETS, SearchRequest, SearchResponse, SortBy
@@ -37,6 +37,19 @@ UI_ONLY = ("place",)  # parameters of the page that the API does not take
 RADIUS_CHOICES = ("10mi", "25mi", "50mi", "100mi", "250mi", "500mi")
 DEFAULT_RADIUS = "100mi"
 FACET_LABELS = {name: name.replace("_", " ").capitalize() for name in FACETS}
+# How the form names each parameter, for error messages.
+PAGE_LABELS = {
+    **FACET_LABELS,
+    "q": "Search text",
+    "min_age": "Participant age from",
+    "max_age": "Participant age to",
+    "radius_km": "Within",
+    "near": "Near",
+    "sort": "Sort by",
+    "start_date_from": "Started from",
+    "start_date_to": "Started by",
+    "has_results": "Results posted",
+}
 # Facets shown on the page, in this order; the rest stay reachable through the API.
 PAGE_FACETS = (
     "status",
@@ -219,16 +232,25 @@ def search_page(request: Request) -> HTMLResponse:
         context["error"] = f"Place: {exc.reason}."
         status = 400
     except ApiProblem as exc:
-        context["error"] = _page_error(exc.problem.detail)
+        context["error"] = _page_error(exc.problem)
         status = exc.problem.status
-    except SearchRequestError as exc:
-        context["error"] = _page_error(str(exc))
+    except SearchRequestError as exc:  # e.g. a cursor from another search
+        context["error"] = "; ".join(exc.problems)
         status = 400
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-def _page_error(detail: str) -> str:
-    return detail[0].upper() + detail[1:] if detail else "That search could not be run."
+def _page_error(problem: Problem) -> str:
+    """The API's problem in the page's words: each parameter by its form label."""
+    parts = []
+    for error in problem.errors or [ParameterProblem(parameter=None, detail=problem.detail)]:
+        detail = error.detail
+        if error.parameter:
+            detail = detail.removeprefix(f"{error.parameter}: ")
+            label = PAGE_LABELS.get(error.parameter, error.parameter)
+            detail = f"{label}: {detail}"
+        parts.append(detail)
+    return "; ".join(parts)
 
 
 def _page_facets(result: SearchResponse, search: SearchRequest) -> list[Any]:
