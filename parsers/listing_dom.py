@@ -12,6 +12,7 @@ plain `Line.text` shows them glued as the page does.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -103,6 +104,8 @@ SKIP_TAGS = frozenset(
 
 SECTIONING_TAGS = frozenset({"article", "section", "aside", "blockquote", "figure", "details"})
 
+_local = threading.local()
+
 _TRAILING_HTML = re.compile(rb"</html\s*>", re.I)
 
 
@@ -129,7 +132,13 @@ def check_body(body: bytes, origin: str) -> str:
 def build_tree(body: bytes, origin: str) -> Any:
     """One lxml HTML tree for the page (after `check_body`)."""
     check_body(body, origin)
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        # Building a parser costs as much as parsing a small page; one per thread (not shared,
+        # an lxml parser is not thread-safe).
+        parser = _local.parser = lxml.html.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True
+        )
     try:
         root = lxml.html.document_fromstring(bytes(body).lstrip(b"\xef\xbb\xbf"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
