@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -18,6 +18,8 @@ from typing import Literal, Protocol, runtime_checkable
 from index.search_models import Facet, SearchRequest, SearchResponse
 from parsers.errors import ConfigurationError
 from parsers.records import TrialRecord
+
+Progress = Callable[[int], None]
 
 DEFAULT_SQLITE_PATH = Path("var") / "trialdex.sqlite"
 DEFAULT_ALIAS = "trials"
@@ -77,8 +79,12 @@ class SearchBackend(Protocol):
     def setup(self) -> None:
         """Create what the backend needs; safe to call on every start."""
 
-    def index_records(self, records: Iterable[TrialRecord]) -> IndexReport:
-        """Upsert records by `TrialRecord.id`; every refused record is in the report."""
+    def index_records(
+        self, records: Iterable[TrialRecord], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """Upsert records by `TrialRecord.id`; every refused record is in the report.
+
+        ``progress`` is called with the number of records handled so far."""
         ...
 
     def delete(self, ids: Iterable[str]) -> int:

@@ -23,9 +23,9 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from index import cursor as cursors
-from index.backend import IndexReport
+from index.backend import IndexReport, Progress
 from index.errors import SearchRequestError
-from index.es_bulk import Progress, bulk_delete, bulk_index
+from index.es_bulk import bulk_delete, bulk_index
 from index.es_mapping import (
     MAPPING_VERSION,
     Analysis,

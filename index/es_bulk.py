@@ -9,12 +9,12 @@ carrying the partial report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from index.backend import IndexFailure, IndexReport
+from index.backend import IndexFailure, IndexReport, Progress
 from index.errors import IndexingInterrupted
 from parsers.records import TrialRecord
 
@@ -22,8 +22,6 @@ CHUNK_SIZE = 500
 MAX_RETRIES = 6
 INITIAL_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
-
-Progress = Callable[[int], None]
 
 
 def document(record: TrialRecord) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from pydantic import (
 
 from index.errors import SearchRequestError
 from index.fields import FieldSpec, field
-from parsers.records import GeoPoint, Site, TrialRecord, describe_validation_error
+from parsers.records import GeoPoint, Site, TrialRecord
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -280,7 +280,12 @@ class SearchRequest(_Model):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise SearchRequestError(describe_validation_error(exc)) from exc
+            problems = []
+            for err in exc.errors(include_url=False):
+                where = ".".join(str(p) for p in err["loc"])
+                message = str(err["msg"]).removeprefix("Value error, ")
+                problems.append(f"{where}: {message}" if where else message)
+            raise SearchRequestError(problems) from exc
 
     @classmethod
     def from_params(cls, params: Iterable[tuple[str, str]]) -> SearchRequest:

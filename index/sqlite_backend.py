@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from index import cursor as cursors
-from index.backend import IndexFailure, IndexReport
+from index.backend import IndexFailure, IndexReport, Progress
 from index.errors import SearchRequestError
 from index.fields import text_fields, values_at
 from index.geo import bounding_box, haversine_km, nearest_site
@@ -232,7 +232,9 @@ class SqliteBackend:
             raise
         conn.execute("COMMIT")
 
-    def index_records(self, records: Iterable[TrialRecord]) -> IndexReport:
+    def index_records(
+        self, records: Iterable[TrialRecord], *, progress: Progress | None = None
+    ) -> IndexReport:
         report = IndexReport()
         batch: list[TrialRecord] = []
         for record in records:
@@ -240,8 +242,12 @@ class SqliteBackend:
             if len(batch) >= BATCH:
                 report.merge(self._write_batch(batch))
                 batch = []
+                if progress is not None:
+                    progress(report.indexed + len(report.failures))
         if batch:
             report.merge(self._write_batch(batch))
+        if progress is not None:
+            progress(report.indexed + len(report.failures))
         return report
 
     def _write_batch(self, batch: list[TrialRecord]) -> IndexReport:

@@ -1,0 +1,79 @@
+"""`trialdex index` and `trialdex search` on the embedded SQLite backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.index.factory import contract_records
+from trialdex.cli import main
+
+
+@pytest.fixture
+def records_file(tmp_path: Path) -> Path:
+    path = tmp_path / "records.jsonl"
+    lines = [r.to_json() for r in contract_records()]
+    lines.insert(3, '{"id": "bad"}')
+    lines.insert(5, "not json")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_index_reports_bad_lines_and_goes_on(
+    records_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, failures = tmp_path / "t.sqlite", tmp_path / "failures.jsonl"
+    status = main(["index", str(records_file), "--backend", "sqlite", "--path", str(db),
+                   "--failures", str(failures)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "indexed 63, failed 2" in out
+    assert f"{records_file}:4" in err and "not JSON" in err
+    lines = [json.loads(line) for line in failures.read_text().splitlines()]
+    assert [f["id"] for f in lines] == [f"{records_file}:4", f"{records_file}:6"]
+
+    status = main(["search", "myeloma", "-f", "phase=phase2", "--near", "40.7,-74",
+                   "--radius", "50mi", "--path", str(db), "--backend", "sqlite"])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert status == 0
+    assert "Lenalidomide Maintenance for Multiple Myeloma" in out
+    assert "km: New York, New York, United States]" in out
+    assert "phase: *PHASE2" in out
+
+    status = main(["search", "--json", "--size", "2", "--facets", "phase", "--path", str(db),
+                   "--backend", "sqlite"])  # fmt: skip
+    body = json.loads(capsys.readouterr().out)
+    assert body["total"] == 63 and len(body["hits"]) == 2 and body["next_cursor"]
+    assert [f["name"] for f in body["facets"]] == ["phase"]
+
+    assert main(["search", "myel", "--suggest", "condition", "--path", str(db),
+                 "--backend", "sqlite"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.splitlines() == ["Multiple Myeloma", "Plasma Cell Myeloma"]
+
+
+def test_bad_search_input_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "t.sqlite")
+    assert main(["search", "-f", "phase=PHASE9", "--path", db, "--backend", "sqlite"]) == 1
+    assert "filter phase: 'PHASE9' is not one of" in capsys.readouterr().err
+    assert main(["search", "-f", "colour", "--path", db, "--backend", "sqlite"]) == 1
+    assert "expected NAME=VALUE" in capsys.readouterr().err
+    assert main(["search", "--cursor", "nonsense", "--path", db, "--backend", "sqlite"]) == 1
+    assert "cursor" in capsys.readouterr().err
+
+
+@pytest.mark.elasticsearch
+def test_index_into_elasticsearch_with_migrate(
+    records_file: Path, es_server: object, es_index_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = es_server.url  # type: ignore[attr-defined]
+    args = ["index", str(records_file), "--backend", "es", "--url", url, "--alias", es_index_name]
+    assert main([*args, "--migrate"]) == 1  # the two bad lines
+    assert "elasticsearch: indexed 63, failed 2" in capsys.readouterr().out
+    assert main(["search", "revlimid", "--backend", "es", "--url", url, "--alias", es_index_name,
+                 "--size", "1"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("14 trials (elasticsearch")

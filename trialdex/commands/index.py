@@ -1,0 +1,85 @@
+"""`trialdex index RECORDS.jsonl...`: load record files into the search index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "index",
+        help="index JSON-lines record files (Elasticsearch when ELASTICSEARCH_URL is set, "
+        "else SQLite)",
+        description=(
+            "Upsert records by id. Bad lines and refused records are reported (and written "
+            "to --failures) and the run goes on; the exit status is 1 when any failed."
+        ),
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="RECORDS.jsonl")
+    p.add_argument("--backend", choices=["es", "sqlite"], help="default: es if configured")
+    p.add_argument("--path", type=Path, help="SQLite file (default var/trialdex.sqlite)")
+    p.add_argument("--url", help="Elasticsearch URL (default $ELASTICSEARCH_URL)")
+    p.add_argument("--alias", default="trials", help="Elasticsearch alias (default trials)")
+    p.add_argument("--failures", type=Path, help="append failures here as JSON lines")
+    p.add_argument(
+        "--migrate",
+        action="store_true",
+        help="Elasticsearch: build a new index from these files and swap the alias to it",
+    )
+    p.add_argument(
+        "--remove-missing",
+        metavar="SOURCE",
+        help="afterwards delete records of SOURCE whose ids are not in these files",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from index.backend import open_backend
+    from index.loader import index_files, read_record_files
+    from index.reconcile import remove_missing
+
+    for path in args.files:
+        if not path.is_file():
+            print(f"trialdex index: {path}: no such file", file=sys.stderr)
+            return 2
+    backend = open_backend(args.backend, url=args.url, path=args.path, alias=args.alias)
+    started = time.monotonic()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int) -> None:
+        if tty:
+            rate = done / max(time.monotonic() - started, 1e-6)
+            print(f"\r{done:,} records ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = index_files(
+            backend,
+            args.files,
+            migrate=args.migrate,
+            failures_path=args.failures,
+            progress=progress,
+        )
+        if tty:
+            print(file=sys.stderr)
+        if args.remove_missing:
+            present = {
+                r.id
+                for r in read_record_files(args.files, [])
+                if r.source.name == args.remove_missing
+            }
+            report.deleted += remove_missing(backend, args.remove_missing, present)
+    finally:
+        backend.close()
+    elapsed = time.monotonic() - started
+    where = f" (failures in {args.failures})" if args.failures and report.failures else ""
+    print(f"{backend.name}: {report.summary()} in {elapsed:.1f}s{where}")
+    for failure in report.failures[:5]:
+        print(f"  {failure.id}: {failure.reason}", file=sys.stderr)
+    if len(report.failures) > 5:
+        print(f"  ... and {len(report.failures) - 5} more", file=sys.stderr)
+    return 0 if report.ok else 1
