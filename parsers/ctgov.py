@@ -398,19 +398,25 @@ def _locations(r: _Reader, proto: dict[str, Any], record: dict[str, Any]) -> Non
                 point = {"lat": lat, "lon": lon}
             else:
                 r.warnings.append(f"{path}.geoPoint: not a point: {geo!r}")
-        sites.append(
-            {
-                "facility": r.text(item, "facility", path),
-                "city": r.text(item, "city", path),
-                "state": r.text(item, "state", path),
-                "postal_code": r.text(item, "zip", path),
-                "country": r.text(item, "country", path),
-                "status": r.text(item, "status", path),
-                "geo": point,
-            }
-        )
+        site: dict[str, Any] = {"geo": point}
+        for key, field in _SITE_FIELDS:
+            value = item.get(key)
+            if value is None or value.__class__ is not str:  # rare: let text() decide
+                value = r.text(item, key, path)
+            site[field] = value.strip() or None if value else None
+        sites.append(site)
     record["sites"] = sites
     record["site_count"] = len(sites)
+
+
+_SITE_FIELDS = (
+    ("facility", "facility"),
+    ("city", "city"),
+    ("state", "state"),
+    ("zip", "postal_code"),
+    ("country", "country"),
+    ("status", "status"),
+)
 
 
 def _references(r: _Reader, proto: dict[str, Any], record: dict[str, Any]) -> None:

@@ -94,6 +94,7 @@ _TAIL = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SECTION_NUMBER = re.compile(r"^(?:[IVX]+|\d+)(?:\.\d+)*\.?\s+")
+_MAYBE_HEADING = re.compile(r"^.*(?:clusion|eligib).*$", re.IGNORECASE | re.MULTILINE)
 _EMPTY_REST = re.compile(r"^(?:\d{1,3}[.)]?|none\.?|n/?a\.?|not applicable\.?|nil)$", re.I)
 
 
@@ -196,15 +197,19 @@ def split_criteria(text: str | None) -> Criteria:
     sections: list[_Section] = [_Section(kind=None)]
     current: _Item | None = None
     previous_blank = True
-    for raw_line in unescape_markdown(text.replace("\r\n", "\n")).split("\n"):
-        line = raw_line.expandtabs(4).rstrip()
+    body_text = unescape_markdown(text.replace("\r\n", "\n"))
+    if "\t" in body_text:
+        body_text = body_text.expandtabs(4)
+    # Few lines can be headings; find them in one pass instead of testing every line.
+    maybe_heading = {m.group().strip() for m in _MAYBE_HEADING.finditer(body_text)}
+    for line in body_text.split("\n"):
         stripped = line.strip()
         if not stripped:
             previous_blank = True
             continue
         indent = len(line) - len(line.lstrip())
         section = sections[-1]
-        heading = heading_kind(stripped)
+        heading = heading_kind(stripped) if stripped in maybe_heading else None
         if heading is not None:
             kind, rest = heading
             section = _Section(kind=kind)
