@@ -161,3 +161,13 @@ def test_parsed_object_and_bytes_give_the_same_record_but_hash_differently(
     a, b = from_bytes.to_dict(), from_dict.to_dict()
     assert a.pop("source")["content_sha256"] != b.pop("source")["content_sha256"]
     assert a == b
+
+
+def test_fetch_time_and_url_are_kept(corpus: Path) -> None:
+    raw = (corpus / "ctgov_v2" / "NCT00000410.json").read_bytes()
+    record = parse_study_json(
+        raw, "x", fetched_at="2026-11-25T07:00:00+00:00", url="http://127.0.0.1:1/x"
+    )
+    assert record.source.fetched_at is not None
+    assert record.source.fetched_at.isoformat() == "2026-11-25T07:00:00+00:00"
+    assert record.source.url == "http://127.0.0.1:1/x"
