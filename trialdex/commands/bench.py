@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     # name: module with run(argv) -> int
     "parse": "parsers.bench",
     "ctgov": "parsers.ctgov_bench",
+    "api": "api.bench",
 }
 
 

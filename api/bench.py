@@ -1,0 +1,478 @@
+"""`trialdex bench api`: load on the HTTP API over loopback, Elasticsearch behind it.
+
+Starts `trialdex serve` (uvicorn, ``--workers``) on a free loopback port over an
+Elasticsearch alias, then 16 concurrent keep-alive clients send a fixed mix of
+searches for a bounded time and count. Prints requests/s and latency p50/p90/p99
+per kind of search and overall, measured in this one run.
+
+The index is the index benchmark's (``--alias``, left in place by its
+``--keep``). When the alias is missing or smaller than ``--records``, a
+synthetic index of ``--records`` trials is built first (and said so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from parsers.records import TrialRecord
+
+GOAL_RPS = 200.0
+GOAL_P99_MS = 150.0
+
+_TEXT = [
+    "breast cancer",
+    "multiple myeloma",
+    "lenalidomide",
+    "diabetes",
+    "asthma",
+    "heart failure",
+    "pembrolizumab",
+    "melanoma",
+    "depression",
+    "obesity",
+    "hypertension",
+    "leukemia",
+    "lung cancer metformin",
+    "alzheimer",
+    "covid-19",
+    "prostate cancer",
+    "lymphoma",
+    "kidney",
+]
+_NEAR = [
+    "42.3601,-71.0589",
+    "40.7128,-74.0060",
+    "29.7604,-95.3698",
+    "41.8781,-87.6298",
+    "34.0522,-118.2437",
+    "48.8566,2.3522",
+    "51.5074,-0.1278",
+    "43.6532,-79.3832",
+]
+_FILTERS: list[tuple[str, list[str]]] = [
+    ("phase", ["PHASE1", "PHASE2", "PHASE3", "PHASE4"]),
+    ("status", ["RECRUITING", "COMPLETED", "NOT_YET_RECRUITING"]),
+    ("sponsor_class", ["INDUSTRY", "NIH", "OTHER"]),
+    ("country", ["United States", "France", "Canada", "Germany", "United Kingdom"]),
+    ("study_type", ["INTERVENTIONAL", "OBSERVATIONAL"]),
+    ("sex", ["ALL", "FEMALE"]),
+]
+
+
+def search_mix(count: int = 20_000, seed: int = 8) -> list[tuple[str, str]]:
+    """(kind, query string) pairs: the searches a researcher and an app send, varied so
+    that no cache along the way can serve them from memory.
+
+    Kinds: text; text + 3 filters; filters only; near a place with a radius (some sorted
+    by distance); an age filter; facets only (size=0). Every one counts the default facets.
+    """
+    rng = random.Random(seed)
+    kinds = [
+        "text",
+        "text+3 filters",
+        "text+3 filters",
+        "filters",
+        "near",
+        "near",
+        "age",
+        "facets only",
+        "text",
+    ]
+    mix = []
+    for _ in range(count):
+        kind = rng.choice(kinds)
+        params: list[tuple[str, str]] = []
+        if kind != "filters":
+            params.append(("q", rng.choice(_TEXT)))
+        if kind in ("text+3 filters", "filters"):
+            for name, values in rng.sample(_FILTERS, 3):
+                params.extend((name, v) for v in rng.sample(values, rng.choice([1, 1, 2])))
+        if kind == "near":
+            params += [("near", rng.choice(_NEAR)), ("radius_km", rng.choice(["25mi", "100km"]))]
+            if rng.random() < 0.5:
+                params.append(("sort", "distance"))
+        if kind == "age":
+            age = rng.randint(5, 85)
+            params += [("min_age", str(age)), ("max_age", str(age))]
+        if kind == "facets only":
+            params.append(("size", "0"))
+        elif rng.random() < 0.2:
+            params.append(("sort", "start_date") if kind != "near" else ("size", "10"))
+        mix.append((kind, urlencode(params)))
+    return mix
+
+
+_MIX = search_mix()
+
+
+@dataclass
+class Sample:
+    kind: str
+    status: int
+    ms: float
+
+
+@dataclass
+class Results:
+    samples: list[Sample] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+# --- a synthetic index, only when the index benchmark's is not there -------------------
+
+_CONDITIONS = [
+    "Breast Cancer",
+    "Multiple Myeloma",
+    "Type 2 Diabetes",
+    "Asthma",
+    "Heart Failure",
+    "Prostate Cancer",
+    "Lung Cancer",
+    "Obesity",
+    "Hypertension",
+    "Depression",
+    "HIV",
+    "Alzheimer Disease",
+    "Parkinson Disease",
+    "Rheumatoid Arthritis",
+    "COVID-19",
+    "Colorectal Cancer",
+    "Melanoma",
+    "Leukemia",
+    "Lymphoma",
+    "Chronic Kidney Disease",
+]
+_DRUGS = [
+    "Pembrolizumab",
+    "Lenalidomide",
+    "Metformin",
+    "Budesonide",
+    "Dapagliflozin",
+    "Nivolumab",
+    "Trastuzumab",
+    "Placebo",
+    "Semaglutide",
+    "Atorvastatin",
+    "Remdesivir",
+]
+_SPONSORS = [
+    ("Pfizer", "INDUSTRY"),
+    ("Novartis", "INDUSTRY"),
+    ("Merck Sharp & Dohme", "INDUSTRY"),
+    ("National Cancer Institute (NCI)", "NIH"),
+    ("Mayo Clinic", "OTHER"),
+    ("Memorial Sloan Kettering Cancer Center", "OTHER"),
+    ("AstraZeneca", "INDUSTRY"),
+    ("M.D. Anderson Cancer Center", "OTHER"),
+    ("Assistance Publique - Hôpitaux de Paris", "OTHER"),
+]
+_CITIES = [
+    ("Boston", "Massachusetts", "United States", 42.3601, -71.0589),
+    ("New York", "New York", "United States", 40.7128, -74.0060),
+    ("Houston", "Texas", "United States", 29.7604, -95.3698),
+    ("Chicago", "Illinois", "United States", 41.8781, -87.6298),
+    ("Los Angeles", "California", "United States", 34.0522, -118.2437),
+    ("Rochester", "Minnesota", "United States", 44.0121, -92.4802),
+    ("Toronto", "Ontario", "Canada", 43.6532, -79.3832),
+    ("Paris", None, "France", 48.8566, 2.3522),
+    ("London", None, "United Kingdom", 51.5074, -0.1278),
+    ("Berlin", None, "Germany", 52.5200, 13.4050),
+    ("Tokyo", None, "Japan", 35.6762, 139.6503),
+    ("Shanghai", None, "China", 31.2304, 121.4737),
+]
+_PHASES = [["PHASE1"], ["PHASE2"], ["PHASE3"], ["PHASE4"], ["PHASE1", "PHASE2"], ["NA"], []]
+_STATUSES = [
+    "COMPLETED",
+    "RECRUITING",
+    "UNKNOWN",
+    "TERMINATED",
+    "NOT_YET_RECRUITING",
+    "ACTIVE_NOT_RECRUITING",
+    "WITHDRAWN",
+]
+
+
+def synthetic_records(count: int, seed: int = 8) -> Iterator[TrialRecord]:
+    """Varied trials with skewed distributions; a stand-in for the index benchmark's set."""
+    rng = random.Random(seed)
+    for n in range(count):
+        condition = _CONDITIONS[min(int(rng.paretovariate(1.2)) - 1, len(_CONDITIONS) - 1)]
+        drug = rng.choice(_DRUGS)
+        sponsor, sponsor_class = rng.choice(_SPONSORS)
+        sites = []
+        for _ in range(rng.choice([0, 1, 1, 2, 3, 5, 8])):
+            city, state, country, lat, lon = rng.choice(_CITIES)
+            sites.append(
+                {
+                    "facility": f"{city} Medical Center",
+                    "city": city,
+                    "state": state,
+                    "country": country,
+                    "geo": {
+                        "lat": lat + rng.uniform(-0.3, 0.3),
+                        "lon": lon + rng.uniform(-0.3, 0.3),
+                    },
+                }
+            )
+        low = rng.choice([None, 18, 18, 18, 40, 65, 0])
+        high = rng.choice([None, None, 65, 75, 17]) if low != 65 else None
+        if low is not None and high is not None and high < low:
+            high = None
+        data: dict[str, Any] = {
+            "id": f"bench:B{n:07d}",
+            "registry_ids": [f"NCT{n:08d}"],
+            "source": {"name": "bench", "parser_version": "1"},
+            "title": f"{drug} for {condition}: a study {n}",
+            "summary": f"This trial studies {drug.lower()} in people with {condition.lower()} "
+            f"to learn about safety and how well it works.",
+            "status": rng.choice(_STATUSES),
+            "phases": rng.choice(_PHASES),
+            "study_type": rng.choice(["INTERVENTIONAL"] * 4 + ["OBSERVATIONAL"]),
+            "conditions": [condition],
+            "interventions": [{"name": drug, "type": "DRUG"}],
+            "sponsor": {"name": sponsor, "class": sponsor_class},
+            "eligibility": {
+                "min_age_years": low,
+                "max_age_years": high,
+                "sex": rng.choice(["ALL", "ALL", "ALL", "FEMALE", "MALE"]),
+                "inclusion": [f"Diagnosis of {condition.lower()}"],
+            },
+            "sites": sites,
+            "dates": {"start": f"{rng.randint(2000, 2026)}-{rng.randint(1, 12):02d}"},
+            "has_results": rng.random() < 0.3,
+        }
+        yield TrialRecord.model_validate(data)
+
+
+def _records(count: int) -> Iterator[TrialRecord]:
+    """The index benchmark's realistic generator when present, else the stand-in here."""
+    try:
+        from index.generator import RecordGenerator  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print("(index.generator not available: using api.bench's synthetic records)")
+        return synthetic_records(count)
+    records: Iterator[TrialRecord] = RecordGenerator(seed=1).records(count)
+    return records
+
+
+def ensure_index(url: str, alias: str, records: int) -> tuple[int, bool]:
+    """(documents behind ``alias``, whether this run built them)."""
+    from index.backend import open_backend
+
+    backend = open_backend("es", url=url, alias=alias)
+    try:
+        try:
+            count = backend.count()
+        except Exception:  # alias missing: build it below
+            count = 0
+        if count >= records:
+            return count, False
+        print(
+            f"alias {alias!r} has {count:,} records; building {records:,} synthetic ones "
+            "(the index benchmark's set was not left in place)",
+            flush=True,
+        )
+        backend.setup()
+        started = time.perf_counter()
+        report = backend.index_records(_records(records))
+        took = time.perf_counter() - started
+        print(
+            f"indexed {report.indexed:,} in {took:.0f} s ({report.indexed / took:,.0f} docs/s);"
+            f" {len(report.failures)} failed",
+            flush=True,
+        )
+        return backend.count(), True
+    finally:
+        backend.close()
+
+
+# --- the load ------------------------------------------------------------------------------
+
+
+async def _client(
+    http: httpx.AsyncClient, offset: int, deadline: float, limit: int, out: list[Sample]
+) -> None:
+    i = offset
+    sent = 0
+    while time.perf_counter() < deadline and sent < limit:
+        kind, query = _MIX[i % len(_MIX)]
+        i += 1
+        sent += 1
+        started = time.perf_counter()
+        try:
+            response = await http.get(f"/v1/trials?{query}")
+            await response.aread()
+            status = response.status_code
+        except httpx.HTTPError:
+            status = 0
+        out.append(Sample(kind, status, (time.perf_counter() - started) * 1000))
+
+
+async def load(base: str, clients: int, seconds: float, per_client: int, start: int = 0) -> Results:
+    """Each client walks its own stretch of the mix, from ``start`` into it."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        samples: list[Sample] = []
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(
+            *(
+                _client(http, start + c * len(_MIX) // clients, deadline, per_client, samples)
+                for c in range(clients)
+            )
+        )
+        return Results(samples, time.perf_counter() - started)
+
+
+def _wait_until_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("trialdex serve exited before answering")
+        try:
+            if httpx.get(base + "/v1/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("trialdex serve did not answer in time")
+
+
+def report(results: Results, clients: int) -> tuple[float, float]:
+    samples = results.samples
+    ok = [s for s in samples if s.status == 200]
+    rps = len(samples) / results.seconds
+    print(
+        f"\n{len(samples):,} requests from {clients} clients in {results.seconds:.1f} s: "
+        f"{rps:,.0f} req/s; {len(samples) - len(ok)} not 200"
+    )
+    print(f"{'kind':<16}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    kinds = sorted({s.kind for s in samples})
+    for kind in [*kinds, "ALL"]:
+        ms = [s.ms for s in samples if kind in ("ALL", s.kind)]
+        print(
+            f"{kind:<16}{len(ms):>7}{statistics.median(ms):>9.1f}"
+            f"{_percentile(ms, 90):>9.1f}{_percentile(ms, 99):>9.1f}{max(ms):>9.1f}"
+        )
+    all_ms = [s.ms for s in samples]
+    p99 = _percentile(all_ms, 99)
+    print(
+        f"\ngoal: >= {GOAL_RPS:.0f} req/s and p99 <= {GOAL_P99_MS:.0f} ms -> "
+        f"{rps / GOAL_RPS:.2f}x the rate, p99 at {p99 / GOAL_P99_MS:.2f}x the limit: "
+        + ("MET" if rps >= GOAL_RPS and p99 <= GOAL_P99_MS else "NOT MET")
+    )
+    return rps, p99
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="trialdex bench api", description=__doc__)
+    parser.add_argument(
+        "--alias",
+        default=os.environ.get("TRIALDEX_BENCH_ALIAS", "trials-bench"),
+        help="Elasticsearch alias to serve (default trials-bench)",
+    )
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=500_000,
+        help="build a synthetic index of this size when the alias has fewer",
+    )
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0, help="load duration (bounded)")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=20_000,
+        help="stop each client after this many / clients requests",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up load")
+    args = parser.parse_args(argv)
+
+    from index import devserver
+
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        server = devserver.running()
+        if server is None:
+            print(
+                "no Elasticsearch: set ELASTICSEARCH_URL or run `trialdex dev-es start`",
+                file=sys.stderr,
+            )
+            return 2
+        url = server.url
+    count, built = ensure_index(url, args.alias, args.records)
+    print(
+        f"Elasticsearch {url}, alias {args.alias!r}: {count:,} records"
+        + (" (built by this run)" if built else ""),
+        flush=True,
+    )
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ELASTICSEARCH_URL": url}
+    command = [
+        sys.executable,
+        "-m",
+        "trialdex.cli",
+        "serve",
+        "--backend",
+        "es",
+        "--alias",
+        args.alias,
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
+    proc = subprocess.Popen(command, env=env, cwd=Path.cwd(), stdout=subprocess.DEVNULL)
+    try:
+        _wait_until_up(base, proc)
+        per_client = max(1, args.max_requests // args.clients)
+        print(
+            f"server: {args.workers} uvicorn workers on {base}; warming up {args.warmup:.0f} s ...",
+            flush=True,
+        )
+        asyncio.run(load(base, args.clients, args.warmup, per_client))
+        print(f"measuring: {args.clients} clients for up to {args.seconds:.0f} s ...", flush=True)
+        # Measured searches start past the warm-up's, so no result was seen before.
+        results = asyncio.run(load(base, args.clients, args.seconds, per_client, start=5000))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    report(results, args.clients)
+    return 0
