@@ -87,12 +87,18 @@ _HEADING = re.compile(
         \s*(?::\s*(?P<rest>.*))?$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# After the keyword: "criteria", then a parenthesis, a qualifier ("for all groups",
+# "determined after ...") or a few words naming a group ("Stage 1", "Test Group").
 _TAIL = re.compile(
-    r"""^\s*(?:criteria|criterion|criterions)?
-        (?:\s*\([^)]*\)|\s+(?:for|prior|determined|after|in|of|during|at)\b.*)?
-        \s*\.?\s*$""",
+    r"""^\s*(?:
+        (?:criteria|criterion|criterions)
+        (?:\s*\([^)]*\)|\s+(?:for|prior|determined|after|in|of|during|at)\b.*|(?:\s+[\w/-]+){1,3})?
+      | \([^)]*\)
+      | (?:\s+(?:for|in|of)\b.*)
+    )?\s*\.?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_MORE_VERBS = frozenset({"could", "should", "might", "can", "would", "shall", "has", "have"})
 _SECTION_NUMBER = re.compile(r"^(?:[IVX]+|\d+)(?:\.\d+)*\.?\s+")
 _MAYBE_HEADING = re.compile(r"^.*(?:clusion|eligib).*$", re.IGNORECASE | re.MULTILINE)
 _EMPTY_REST = re.compile(r"^(?:\d{1,3}[.)]?|none\.?|n/?a\.?|not applicable\.?|nil)$", re.I)
@@ -137,6 +143,8 @@ def heading_kind(line: str) -> tuple[str, str] | None:
         return None  # the common case, decided without the regexes
     text, _ = strip_marker(line.strip())
     text = _SECTION_NUMBER.sub("", text)
+    if text.startswith("[") and text.endswith("]"):  # "[Inclusion Criteria]"
+        text = text[1:-1].strip()
     if len(text) > 140 or not text:
         return None
     match = _HEADING.match(text)
@@ -154,12 +162,18 @@ def heading_kind(line: str) -> tuple[str, str] | None:
     tail_words = set(re.findall(r"[\w'-]+", tail.lower()))
     if _NOT_HEADING_WORDS.intersection(tail_words - {"the", "any", "all", "at", "before"}):
         return None
+    if _MORE_VERBS.intersection(tail_words) or _MORE_VERBS.intersection(lead_words):
+        return None
+    if rest is None and text[0].islower():
+        return None  # a wrapped line ending a sentence: "... meets the\n exclusion criterion."
     whole = (lead + " " + tail).lower()
     if ("inclusion" in whole or "exclusion" in whole) and kind != "eligibility":
         return None  # "Inclusion/Exclusion criteria ..." names both: a sentence, not a section
     if rest is None and "criteri" not in tail.lower() and (lead.strip() or tail.strip()):
         return None  # without a colon only "Inclusion" or "... Criteria ..." reads as a heading
     section = "exclusion" if kind.startswith("exclusion") else "inclusion"
+    if kind.startswith("inclusion") and re.search(r"\bnon[\s-]*$", lead, re.IGNORECASE):
+        section = "exclusion"  # "Non-inclusion criteria" (French protocols) are exclusions
     return section, (rest or "").strip()
 
 
