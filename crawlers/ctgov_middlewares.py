@@ -3,7 +3,8 @@
 Replaces Scrapy's RetryMiddleware for the ClinicalTrials.gov harvester. A
 retryable response (429, 5xx, 408) or a download error is retried after the
 server's ``Retry-After`` (seconds or an HTTP date) when it gives one, else
-after an exponential backoff ``base * 2**attempt``, both capped. The wait is
+after an exponential backoff ``base * 2**attempt`` (capped). A ``Retry-After``
+longer than the cap gives the request up rather than retry early. The wait is
 an ``asyncio.sleep`` inside the middleware: only that request waits, and the
 downloader slot it holds keeps the crawl polite meanwhile.
 
@@ -67,7 +68,7 @@ class RetryAfterMiddleware:
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            return float(min(retry_after, self.max_delay))
+            return float(retry_after)
         return float(min(self.base_delay * 2**attempt, self.max_delay))
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -92,6 +93,16 @@ class RetryAfterMiddleware:
         if attempt >= max_times:
             self.stats.inc_value("retry_after/max_reached")
             logger.error("giving up on %s after %d retries: %s", request.url, attempt, reason)
+            return None
+        if retry_after is not None and retry_after > self.max_delay:
+            # Retrying sooner than asked would be impolite; waiting that long stalls the run.
+            self.stats.inc_value("retry_after/too_long")
+            logger.error(
+                "giving up on %s: Retry-After %.0fs exceeds RETRY_AFTER_MAX_DELAY %.0fs",
+                request.url,
+                retry_after,
+                self.max_delay,
+            )
             return None
         wait = self.delay(attempt, retry_after)
         logger.info("retrying %s in %.1fs (%s)", request.url, wait, reason)

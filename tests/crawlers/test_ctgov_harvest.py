@@ -98,3 +98,16 @@ def test_incremental_run_fetches_only_updated_studies(
 def test_unreachable_server_counts_failures(tmp_path: Path) -> None:
     summary = harvest("http://127.0.0.1:9", tmp_path / "raw", None, 10, retry_times=1)
     assert summary.failures == 1 and summary.studies == 0 and summary.stored == 0
+
+
+def test_a_retry_after_longer_than_the_cap_is_not_retried_early(
+    corpus: Path, tmp_path: Path
+) -> None:
+    with running_emulator(corpus, throttle_every=2, retry_after=30) as api:
+        summary = harvest(api.url, tmp_path / "raw", None, 500, retry_max_delay=1)
+        assert [r.status for r in api.requests] == [200, 429]
+    assert summary.pages == 1 and summary.studies == 500
+    assert summary.failures == 1 and summary.retried_429 == 1 and summary.retries == 0
+    stored = list(RawStore(tmp_path / "raw").iter_latest("ctgov"))
+    assert [r.status for r in stored] == [200, 429]
+    assert stored[1].headers["retry-after"] == "30"
