@@ -298,7 +298,7 @@ def ensure_index(url: str, alias: str, records: int) -> tuple[int, bool]:
         if count >= records:
             return count, False
         print(
-            f"alias {alias!r} has {count:,} records; building {records:,} synthetic ones "
+            f"alias {alias!r} has {count:,} records; building {records:,} generated ones "
             "(the index benchmark's set was not left in place)",
             flush=True,
         )

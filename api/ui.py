@@ -8,6 +8,7 @@ themselves from that URL; nothing needs JavaScript.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -27,8 +28,10 @@ from api.problems import ApiProblem, ParameterProblem, Problem
 from api.state import BackendHolder
 from index.errors import SearchRequestError
 from index.search_models import FACETS, SearchRequest, SearchResponse, SortBy
+from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import Site, TrialRecord
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
@@ -231,6 +234,8 @@ def search_page(request: Request) -> HTMLResponse:
     except UnknownPlaceError as exc:
         context["error"] = f"Place: {exc.reason}."
         status = 400
+    except (ServiceError, ConfigurationError) as exc:
+        return _unavailable(request, state, exc)
     except ApiProblem as exc:
         context["error"] = _page_error(exc.problem)
         status = exc.problem.status
@@ -238,6 +243,19 @@ def search_page(request: Request) -> HTMLResponse:
         context["error"] = "; ".join(exc.problems)
         status = 400
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
+
+
+def _message(
+    request: Request, state: SearchState, heading: str, what: str, status: int
+) -> HTMLResponse:
+    context = {"state": state, "heading": heading, "what": what}
+    return templates.TemplateResponse(request, "message.html", context, status_code=status)
+
+
+def _unavailable(request: Request, state: SearchState, exc: Exception) -> HTMLResponse:
+    log.warning("search backend unavailable: %s", exc)
+    what = "The search index is not answering just now. Please try again in a minute."
+    return _message(request, state, "Search unavailable", what, 503)
 
 
 def _page_error(problem: Problem) -> str:
@@ -288,14 +306,12 @@ def trial_page(request: Request, id: str) -> HTMLResponse:
             near = (lat, lon)
         except ValueError:
             place_error = "near: expected LAT,LON"
-    record = _holder(request).get().get(id)
+    try:
+        record = _holder(request).get().get(id)
+    except (ServiceError, ConfigurationError) as exc:
+        return _unavailable(request, state, exc)
     if record is None:
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {"state": state, "what": f"No trial with id {id!r}."},
-            status_code=404,
-        )
+        return _message(request, state, "Not found", f"No trial with id {id!r}.", 404)
     context = {
         "state": state,
         "record": record,

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import lxml.html
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from tests.api.records import RICH_ID
 
 
@@ -117,3 +118,20 @@ def test_trial_page_shows_what_a_researcher_needs(client: TestClient) -> None:
 def test_unknown_trial_page_is_a_404(client: TestClient) -> None:
     doc = page(client, "/trials/ctgov:NCT00000000", status=404)
     assert "No trial with id" in doc.text_content()
+
+
+def test_truncated_facets_offer_more_values(client: TestClient) -> None:
+    doc = page(client, "/?facet_size=2")
+    more = doc.xpath('//p[@class="more-values"]/a/@href')
+    assert more and all(dict(parse_qsl(urlsplit(h).query)) == {"facet_size": "50"} for h in more)
+    doc = page(client, more[0])
+    assert not doc.xpath('//p[@class="more-values"]')
+
+
+def test_unavailable_backend_is_explained_on_the_page() -> None:
+    with TestClient(create_app(kind="es", url="http://127.0.0.1:9")) as unreachable:
+        for url in ("/?q=asthma", f"/trials/{RICH_ID}"):
+            response = unreachable.get(url)
+            assert response.status_code == 503
+            assert response.headers["content-type"].startswith("text/html")
+            assert "Search unavailable" in response.text
