@@ -11,6 +11,26 @@ Values the parser reads but cannot decode (an age "about 18", an unknown
 status) are left ``null`` and named in ``source.warnings``; structural damage
 (not JSON, no ``protocolSection``, a list where an object belongs) raises
 `ParseError` with the JSON path and the reason.
+
+Mapping choices worth knowing:
+
+* ``registry_ids``: the NCT id, its aliases, then every secondary id (grant
+  and sponsor numbers included, as the registry lists them), upper case, no
+  repeats. The sponsor's own study id is not a registry id and is left out.
+* ``source.url`` is the public study page unless the caller passes ``url``.
+* Ages become years rounded to 3 decimals (months /12, weeks and days over
+  365.25-day years); "N/A" or absent is ``null``.
+* ``eligibility``: see `parsers.ctgov_criteria` for the splitting rules. The
+  summary is the text before the first heading, else the study population
+  (observational studies). Totals are the list lengths.
+* Arms link interventions by name: API v2 writes "Drug: Aspirin", the type
+  prefix is dropped; when an arm lists none, the interventions naming the arm
+  in ``armGroupLabels`` are used.
+* References: ``title`` is the citation as written, ``year`` and ``doi`` are
+  read from it, ``url``/``source`` point at PubMed when there is a PMID. The
+  legacy XML's plain ``<reference>`` has no type (``null``);
+  ``<results_reference>`` is RESULT.
+* ``site_count`` is the number of locations; ``sites`` keeps every one.
 """
 
 from __future__ import annotations
