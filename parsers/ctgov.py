@@ -18,6 +18,8 @@ Mapping choices worth knowing:
   and sponsor numbers included, as the registry lists them), upper case, no
   repeats. The sponsor's own study id is not a registry id and is left out.
 * ``source.url`` is the public study page unless the caller passes ``url``.
+* Free text (summary, descriptions, study population) loses the Markdown
+  backslash escapes API v2 adds ("\\<" is "<"); line breaks are kept.
 * Ages become years rounded to 3 decimals (months /12, weeks and days over
   365.25-day years); "N/A" or absent is ``null``.
 * ``eligibility``: see `parsers.ctgov_criteria` for the splitting rules. The
@@ -42,7 +44,7 @@ from typing import Any
 
 from parsers import ctgov_common as common
 from parsers.ctgov_common import PARSER_VERSION
-from parsers.ctgov_criteria import split_criteria
+from parsers.ctgov_criteria import split_criteria, unescape_markdown
 from parsers.ctgov_xml import parse_study_xml
 from parsers.errors import ParseError
 from parsers.records import TrialRecord
@@ -115,6 +117,11 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(f"{path}.{key}", str, value)
         return value.strip() or None
+
+    def prose(self, parent: dict[str, Any], key: str, path: str) -> str | None:
+        """Free text as written, without the Markdown backslash escapes API v2 adds."""
+        value = self.text(parent, key, path)
+        return unescape_markdown(value) if value else value
 
     def flag(self, parent: dict[str, Any], key: str, path: str) -> bool | None:
         value = parent.get(key)
@@ -268,7 +275,7 @@ def _study(
         "source": None,  # filled last, once every warning is known
         "title": title,
         "official_title": r.text(ident, "officialTitle", ip),
-        "summary": r.text(description, "briefSummary", f"{p}.descriptionModule"),
+        "summary": r.prose(description, "briefSummary", f"{p}.descriptionModule"),
         "status": status,
         "phases": phases,
         "study_type": study_type,
@@ -313,7 +320,7 @@ def _arms_interventions(r: _Reader, proto: dict[str, Any], record: dict[str, Any
             {
                 "name": name,
                 "type": r.text(item, "type", path),
-                "description": r.text(item, "description", path),
+                "description": r.prose(item, "description", path),
             }
         )
         for arm_label in r.strs(item, "armGroupLabels", path):
@@ -332,7 +339,7 @@ def _arms_interventions(r: _Reader, proto: dict[str, Any], record: dict[str, Any
             {
                 "label": label,
                 "type": r.text(item, "type", path),
-                "description": r.text(item, "description", path),
+                "description": r.prose(item, "description", path),
                 "interventions": common.unique(linked or arms_of.get(label, [])),
             }
         )
@@ -392,7 +399,7 @@ def _eligibility(r: _Reader, proto: dict[str, Any], record: dict[str, Any]) -> N
     sex = r.text(mod, "sex", mp)
     criteria = split_criteria(r.text(mod, "eligibilityCriteria", mp))
     record["eligibility"] = {
-        "summary": criteria.summary or r.text(mod, "studyPopulation", mp),
+        "summary": criteria.summary or r.prose(mod, "studyPopulation", mp),
         **ages,
         "sex": sex if sex in {"ALL", "FEMALE", "MALE"} else None,
         "healthy_volunteers": r.flag(mod, "healthyVolunteers", mp),
