@@ -141,6 +141,14 @@ class Frontier:
         row = self._db.execute("SELECT MAX(id) FROM runs WHERE source = ?", (source,)).fetchone()
         return None if row[0] is None else int(row[0])
 
+    def add_new(self, run_id: int, url: str, kind: str) -> bool:
+        """Schedule a URL unless the run already has it; True if it was new."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO frontier (run_id, url, kind, state) VALUES (?, ?, ?, 'pending')",
+            (run_id, url, kind),
+        )
+        return cur.rowcount == 1
+
     def add(self, run_id: int, url: str, kind: str) -> State | None:
         """Schedule a URL; returns its state before this call (None: it is new)."""
         row = self._db.execute(

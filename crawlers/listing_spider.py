@@ -14,7 +14,9 @@ fragment, trial URLs without query, listing URLs with only ``page`` (and no
 
 from __future__ import annotations
 
+import html
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -37,6 +39,21 @@ from crawlers.pipelines import FetchFailure, RawPage
 TRIAL_PATH = re.compile(r"^/trial/[^/]+/?$")
 LISTING_PATH = re.compile(r"^/clinical-trials/for-[^/]+/?$")
 REDIRECTS = (301, 302, 303, 307, 308)
+RECENT_LINKS = 20_000
+
+
+# Links are pulled from the markup with a pattern rather than a parsed tree: the spider
+# needs only hrefs, and building a DOM for every page costs more than storing it.
+# Anything that is not a trial or listing URL of an allowed domain is dropped anyway.
+_HREF = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+
+
+def hrefs(markup: str) -> list[str]:
+    """The href of every ``<a>`` element, entities decoded, whitespace stripped."""
+    return [
+        html.unescape(m.group(1) or m.group(2) or m.group(3) or "").strip()
+        for m in _HREF.finditer(markup)
+    ]
 
 
 def page_kind(url: str) -> str:
@@ -82,6 +99,10 @@ class ListingSpider(scrapy.Spider):
         self._domains = {d.lower() for d in self.allowed_domains if d}
         self.frontier: Frontier | None = None
         self.run_id = 0
+        # URLs already handed to the frontier by this process: every listing page
+        # links the same menu and pagination, and a Request costs more than a
+        # lookup. Bounded, so memory stays flat; the frontier stays the authority.
+        self._recent: OrderedDict[str, None] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -129,7 +150,7 @@ class ListingSpider(scrapy.Spider):
             if location:
                 yield from self._follow([location.decode("latin-1")], response)
         elif isinstance(response, TextResponse):
-            yield from self._follow(response.css("a::attr(href)").getall(), response)
+            yield from self._follow(hrefs(response.text), response)
         yield self._page(response, "page")
 
     def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -150,13 +171,16 @@ class ListingSpider(scrapy.Spider):
                 yield from self._follow([loc], response)
         yield self._page(response, "sitemap")
 
-    def _follow(self, hrefs: list[str], response: Response) -> Iterator[scrapy.Request]:
-        seen: set[str] = set()
-        for href in hrefs:
-            url = normalise(response.urljoin(href.strip()))
-            if url and url not in seen and self.allowed(url):
-                seen.add(url)
-                yield self.request(url)
+    def _follow(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
+        recent = self._recent
+        for href in dict.fromkeys(links):
+            url = normalise(response.urljoin(href))
+            if not url or url in recent or not self.allowed(url):
+                continue
+            recent[url] = None
+            if len(recent) > RECENT_LINKS:
+                recent.popitem(last=False)
+            yield self.request(url)
 
     def _page(self, response: Response, kind: str) -> RawPage:
         headers = {

@@ -218,5 +218,5 @@ class FrontierMiddleware(BaseSpiderMiddleware):
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         if request.meta.get("dont_frontier"):
             return request
-        before = self.frontier.add(self.run_id, request.url, request.meta.get(KIND, "page"))
-        return request if before is None else None
+        new = self.frontier.add_new(self.run_id, request.url, request.meta.get(KIND, "page"))
+        return request if new else None

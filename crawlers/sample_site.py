@@ -380,6 +380,10 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     site: SampleSite
     protocol_version = "HTTP/1.1"  # keep-alive, as crawlers expect
+    # Headers and body leave in one write, without Nagle's wait for a delayed ACK
+    # (40 ms per response otherwise).
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
     server_version = "TrialdexSample/1"
 
     def log_message(self, format: str, *args: object) -> None:

@@ -54,6 +54,10 @@ RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry without Retry-After
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 600.0  # a longer Retry-After gives the page up instead of stalling the crawl
 
+# Items per response processed in parallel: a response yields one page and a few
+# links, and Scrapy would start this many tasks for each response (100 by default).
+CONCURRENT_ITEMS = 4
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

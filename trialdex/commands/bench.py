@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "parse": "parsers.bench",
     "ctgov": "parsers.ctgov_bench",
     "api": "api.bench",
+    "crawl": "crawlers.bench",
 }
 
 
