@@ -917,28 +917,36 @@ def _is_trial_href(href: str | None) -> bool:
 def _card_elements(root: Any, url: str) -> list[tuple[str, Any]]:
     """(trial URL, card element) pairs: the largest element around each trial link
     that holds no other trial's link."""
-    links = [(absolute(url, a.get("href")), a) for a in anchors(root)]
-    trial_links = [(u, a) for u, a in links if u and _is_trial_href(u)]
+    trial_links: list[tuple[str, str, Any]] = []
+    for anchor in anchors(root):
+        target = absolute(url, anchor.get("href"))
+        if target and _is_trial_href(target):
+            trial_links.append((target.split("?", 1)[0], record_id(target), anchor))
+    # Which trial each element holds links to: one id, or _MANY. Each element changes state
+    # at most twice, so this is linear in the size of the tree.
+    owner: dict[Any, str] = {}
+    for _, trial, anchor in trial_links:
+        element = anchor
+        while element is not None:
+            held = owner.get(element)
+            if held in (trial, _MANY):
+                break
+            owner[element] = trial if held is None else _MANY
+            element = element.getparent()
     cards: list[tuple[str, Any]] = []
-    seen: set[int] = set()
-    for trial_url, anchor in trial_links:
-        assert trial_url is not None
-        own = record_id(trial_url)
+    seen: set[Any] = set()
+    for trial_url, trial, anchor in trial_links:
         card = anchor
         parent = card.getparent()
-        while parent is not None:
-            others = {
-                record_id(u)
-                for u in (absolute(url, a.get("href")) for a in parent.iter("a"))
-                if u and _is_trial_href(u)
-            }
-            if others - {own}:
-                break
+        while parent is not None and owner.get(parent) == trial:
             card, parent = parent, parent.getparent()
-        if id(card) not in seen:
-            seen.add(id(card))
-            cards.append((trial_url.split("?", 1)[0], card))
+        if card not in seen:
+            seen.add(card)
+            cards.append((trial_url, card))
     return cards
+
+
+_MANY = "\x00many"
 
 
 def _first_sentence(text: str) -> str:
