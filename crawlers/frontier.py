@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 State = Literal["pending", "stored", "unchanged", "failed", "skipped"]
 SETTLED: tuple[State, ...] = ("stored", "unchanged", "failed", "skipped")
+KEEP_RUNS = 10  # finished runs whose URL lists are kept (summaries stay answerable)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -132,7 +133,16 @@ class Frontier:
             (source, key, _now(), after_response_id),
         )
         assert cur.lastrowid is not None
+        self._prune(source, keep=KEEP_RUNS)
         return Run(cur.lastrowid, source, resumed=False, after_response_id=after_response_id)
+
+    def _prune(self, source: str, keep: int) -> None:
+        """Forget the URL lists of old finished runs; a daily crawl would grow without end."""
+        self._db.execute(
+            "DELETE FROM frontier WHERE run_id IN (SELECT id FROM runs WHERE source = ?"
+            " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT -1 OFFSET ?)",
+            (source, keep),
+        )
 
     def finish_run(self, run_id: int) -> None:
         self._db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))

@@ -201,9 +201,13 @@ class ListingSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get(KIND, "page")
         if isinstance(failure.value, IgnoreRequest):
-            yield FetchFailure(request.url, _ignored_reason(failure.value), True, kind)
+            reason = _ignored_reason(failure.value)
+            self.logger.info("Skipped %s: %s", request.url, reason)
+            yield FetchFailure(request.url, reason, True, kind)
         else:
-            yield FetchFailure(request.url, self._reason(failure), False, kind)
+            reason = self._reason(failure)
+            self.logger.warning("Failed %s: %s", request.url, reason)
+            yield FetchFailure(request.url, reason, False, kind)
 
     def _reason(self, failure: Failure) -> str:
         exc = failure.value

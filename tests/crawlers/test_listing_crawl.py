@@ -186,3 +186,13 @@ def test_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path) 
         assert summary.fetched == len(expected)
         refetched = set(site.requested_paths(mark)) & {path_of(u) for u in before}
         assert refetched == set()
+
+
+def test_crawl_from_the_sitemap_alone_reaches_every_page(tmp_path: Path) -> None:
+    with SampleSite(root_seed=4, n_trials=30, failures=False, per_page=2) as site:
+        summary = crawl_listing(
+            [], tmp_path, sitemap_urls=[site.sitemap_url()], settings_overrides=FAST
+        )
+        assert summary.finished and not summary.failed
+        assert set(stored_counts(tmp_path)) == site.expected_stored_urls() | {site.sitemap_url()}
+        assert any("?page=" in u for u in site.expected_listing_urls())  # pagination followed

@@ -7,8 +7,8 @@ from pathlib import Path
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, XmlResponse
 
-from crawlers.frontier import Frontier
-from crawlers.listing_spider import ListingSpider, normalise, page_kind
+from crawlers.frontier import KEEP_RUNS, Frontier
+from crawlers.listing_spider import ListingSpider, hrefs, normalise, page_kind
 from crawlers.pipelines import RawPage
 
 
@@ -25,6 +25,14 @@ def test_normalise_gives_one_key_per_page() -> None:
     assert normalise(f"{base}/learning-center/how-do-clinical-trials-work") is None
     assert normalise(f"{base}/private/admin") is None
     assert normalise("mailto:someone@site.test") is None
+
+
+def test_hrefs_reads_every_anchor_form() -> None:
+    markup = (
+        "<a href=\"/a?x=1&amp;page=2\">x</a><A class=b HREF='/b'>y</A><a href=/c>z</a>"
+        '<link href="/not-an-anchor"><a name="no-href">q</a><a\n  href=" /d ">d</a>'
+    )
+    assert hrefs(markup) == ["/a?x=1&page=2", "/b", "/c", "/d"]
 
 
 def test_page_kind() -> None:
@@ -106,3 +114,16 @@ def test_frontier_resumes_unfinished_runs_only(tmp_path: Path) -> None:
     assert not fresh.resumed and fresh.id != run.id
     other = frontier.open_run("listing", ["http://s/other"], after_response_id=9)
     assert other.id != fresh.id
+
+
+def test_old_finished_runs_are_pruned(tmp_path: Path) -> None:
+    frontier = Frontier(tmp_path)
+    runs = []
+    for _ in range(KEEP_RUNS + 2):
+        run = frontier.open_run("listing", ["http://s/a"], after_response_id=0)
+        frontier.settle(run.id, "http://s/a", "stored", response_id=1)
+        frontier.finish_run(run.id)
+        runs.append(run.id)
+    frontier.open_run("listing", ["http://s/a"], after_response_id=0)
+    kept = [r for r in runs if frontier.counts(r)]
+    assert kept == runs[-KEEP_RUNS:]
