@@ -15,10 +15,19 @@ from datetime import datetime
 from typing import Any
 
 from parsers.errors import ParseError
-from parsers.listing_dom import MAX_PAGE_BYTES, check_body
+from parsers.listing_dom import MAX_PAGE_BYTES
 from parsers.records import TrialRecord
 
 SOURCES = ("listing", "listing-cards", "ctgov-json", "ctgov-xml")
+
+# Registry API pages carry up to 1,000 studies; a listing page is one document.
+MAX_REGISTRY_BYTES = 256 * 1024 * 1024
+SIZE_LIMITS = {
+    "listing": MAX_PAGE_BYTES,
+    "listing-cards": MAX_PAGE_BYTES,
+    "ctgov-json": MAX_REGISTRY_BYTES,
+    "ctgov-xml": MAX_REGISTRY_BYTES,
+}
 
 _CARD_MARK = re.compile(rb"participants?\s+needed", re.I)
 
@@ -52,22 +61,33 @@ def _ctgov(function: str) -> Callable[..., Any] | None:
     return found if callable(found) else None
 
 
-def _ctgov_json(body: bytes, name: str) -> list[TrialRecord]:
-    check_body(body, name)
+def _check_size(body: bytes, name: str, source: str) -> None:
+    limit = SIZE_LIMITS[source]
+    if len(body) > limit:
+        raise ParseError(name, f"file too large: {len(body):,} bytes (limit {limit:,})")
+    if not body.strip():
+        raise ParseError(name, "empty file")
+
+
+def _ctgov_json(body: bytes, name: str, errors: list[ParseError] | None) -> list[TrialRecord]:
+    _check_size(body, name, "ctgov-json")
     if body.lstrip()[:1] == b"{" and b'"studies"' in body[:4096]:
         page = _ctgov("parse_studies_page")
         if page is not None:
-            return list(page(body, name))
+            records, failed, _token = page(body, name)
+            if errors is not None:
+                errors.extend(failed)
+            elif failed and not records:
+                raise failed[0]
+            return list(records)
     single = _ctgov("parse_study_json")
     if single is None:
-        raise ParseError(
-            name, "the ClinicalTrials.gov JSON parser (parsers.ctgov) is not available"
-        )
+        raise ParseError(name, "no ClinicalTrials.gov JSON parser (parsers.ctgov) is installed")
     return [single(body, name)]
 
 
 def _ctgov_xml(body: bytes, name: str) -> list[TrialRecord]:
-    check_body(body, name)
+    _check_size(body, name, "ctgov-xml")
     single = _ctgov("parse_study_xml")
     if single is None:
         raise ParseError(name, "no ClinicalTrials.gov XML parser (parsers.ctgov) is installed")
@@ -80,11 +100,15 @@ def parse_any(
     source: str | None = None,
     *,
     fetched_at: datetime | None = None,
+    errors: list[ParseError] | None = None,
 ) -> list[TrialRecord]:
     """Parse one raw file with the parser for ``source`` (detected when None).
 
     ``name`` is the page URL for listing pages and the origin named in errors.
     Raises `ParseError` (never anything else on purpose) for unreadable input.
+    A ClinicalTrials.gov API page may hold some bad studies among good ones:
+    their errors go to ``errors`` when given (else the page fails only when
+    no study could be read).
     """
     from parsers.listing import parse_listing, parse_listing_cards
 
@@ -94,7 +118,7 @@ def parse_any(
     if kind == "listing-cards":
         return parse_listing_cards(body, name, fetched_at=fetched_at)
     if kind == "ctgov-json":
-        return _ctgov_json(body, name)
+        return _ctgov_json(body, name, errors)
     if kind == "ctgov-xml":
         return _ctgov_xml(body, name)
     raise ParseError(name, f"unknown source {kind!r} (expected one of {', '.join(SOURCES)})")

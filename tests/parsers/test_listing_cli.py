@@ -71,7 +71,7 @@ def test_batch_with_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert reasons[str(latin1)].startswith("not UTF-8")
     assert reasons[str(truncated)].startswith("truncated page")
     assert reasons[str(not_trial)].startswith("not a trial page")
-    assert reasons[str(huge)].startswith("page too large")
+    assert reasons[str(huge)].startswith("file too large")
     assert reasons[str(missing)] == "no such file"
     assert all(line.startswith("trialdex parse: ") for line in lines)
 
@@ -108,3 +108,28 @@ def test_forced_source_mismatch_is_one_error(
     out, err = capsys.readouterr()
     assert out == ""
     assert len(err.splitlines()) == 1
+
+
+def test_registry_files_in_the_same_batch(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study_json = sorted((corpus / "ctgov_v2").glob("NCT*.json"))[0]
+    study_xml = sorted((corpus / "ctgov_xml").glob("NCT*.xml"))[0]
+    api_page = tmp_path / "studies.json"
+    study = json.loads(study_json.read_bytes())
+    api_page.write_text(json.dumps({"studies": [study, {"protocolSection": 7}]}))
+    listing = _copy("seed_semantic", tmp_path)
+
+    status = main(["parse", str(study_json), str(study_xml), str(api_page), str(listing)])
+    out, err = capsys.readouterr()
+
+    ids = [json.loads(line)["id"] for line in out.splitlines()]
+    assert ids == [
+        f"ctgov:{study_json.stem}",
+        f"ctgov:{study_xml.stem}",
+        f"ctgov:{study_json.stem}",
+        "listing:withpower.com:phase-2-multiple-myeloma-8-2017-3c5d1",
+    ]
+    assert status == 1
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"trialdex parse: {api_page} (")

@@ -43,14 +43,20 @@ def page_url(path: Path, given: str | None = None) -> str:
     return path.resolve().as_uri()
 
 
-def _read(path: Path, limit: int) -> bytes:
+def _read(path: Path, source: str | None) -> tuple[bytes, str]:
+    """The file's bytes and its source (detected from the first bytes when not given)."""
+    from parsers.detect import SIZE_LIMITS, detect_source
     from parsers.errors import ParseError
 
     try:
         size = path.stat().st_size
-        if size > limit:
-            raise ParseError(str(path), f"page too large: {size:,} bytes (limit {limit:,})")
-        return path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+            kind = source or detect_source(head, str(path))
+            limit = SIZE_LIMITS[kind]
+            if size > limit:
+                raise ParseError(str(path), f"file too large: {size:,} bytes (limit {limit:,})")
+            return head + fh.read(), kind
     except FileNotFoundError:
         raise ParseError(str(path), "no such file") from None
     except IsADirectoryError:
@@ -59,22 +65,34 @@ def _read(path: Path, limit: int) -> bytes:
         raise ParseError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
+def _report(path: Path, exc: Exception) -> None:
+    from parsers.errors import ParseError
+
+    reason = exc.reason if isinstance(exc, ParseError) else str(exc)
+    origin = exc.origin if isinstance(exc, ParseError) else str(path)
+    where = str(path) if origin in (str(path), "") else f"{path} ({origin})"
+    print(f"trialdex parse: {where}: {' '.join(reason.split())}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from parsers.detect import parse_any
     from parsers.errors import ParseError
-    from parsers.listing_dom import MAX_PAGE_BYTES
 
     failed = 0
     out = sys.stdout
     for path in args.files:
+        errors: list[ParseError] = []
         try:
-            body = _read(path, MAX_PAGE_BYTES)
-            records = parse_any(body, page_url(path, args.url), args.source)
+            body, kind = _read(path, args.source)
+            url = page_url(path, args.url) if kind.startswith("listing") else str(path)
+            records = parse_any(body, url, kind, errors=errors)
         except ParseError as exc:
             failed += 1
-            reason = " ".join(exc.reason.split())
-            print(f"trialdex parse: {path}: {reason}", file=sys.stderr, flush=True)
+            _report(path, ParseError(str(path), exc.reason))
             continue
+        for error in errors:
+            failed += 1
+            _report(path, error)
         for record in records:
             out.write(record.to_json())
             out.write("\n")
