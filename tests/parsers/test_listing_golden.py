@@ -32,7 +32,7 @@ def _without_fetched_at(record: dict[str, Any]) -> dict[str, Any]:
 
 def test_cases_cover_the_required_layouts() -> None:
     assert set(SEED_STYLES) <= set(CASES)
-    assert {"older_layout", "cards_react"} <= set(CASES)
+    assert {"older_layout", "older_layout_text", "cards_react", "cards_semantic"} <= set(CASES)
     assert len(CASES) >= 8
 
 
@@ -111,9 +111,10 @@ def test_card_ids_match_trial_page_ids() -> None:
     assert page.id in {card.id for card in cards}
 
 
-def test_listing_page_links() -> None:
-    body, url, _ = _load("cards_react")
-    expected = json.loads((FIXTURES / "cards_react" / "links.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("case", [c for c in CASES if (FIXTURES / c / "links.json").exists()])
+def test_listing_page_links(case: str) -> None:
+    body, url, _ = _load(case)
+    expected = json.loads((FIXTURES / case / "links.json").read_text(encoding="utf-8"))
     links = listing_page_links(body, url)
     assert links.trial_urls == expected["trial_urls"]
     assert links.page_urls == expected["page_urls"]
