@@ -171,6 +171,7 @@ _SMALL_WORDS = frozenset(
 )
 _CAMEL = re.compile(r"^(.*?[a-z0-9)])([A-Z].*)$")
 _ENROLLMENT = re.compile(r"^(\d[\d,]*)\s*\+?\s*Participants?\s+Needed$", re.I)
+_NEEDED = re.compile(r"^Participants?\s+Needed$", re.I)
 _LOCATIONS = re.compile(r"^(.+?)\s+at\s+(\d[\d,]*)\s+(?:trial\s+)?(?:locations?|sites?)$", re.I)
 _LABEL = re.compile(
     r"^(Age|Ages|Sex|Gender|Trial Phase|Phase|Trial Status|Status|Sponsor|Must be taking)"
@@ -461,6 +462,13 @@ def _parse_header(lines: list[Line], draft: _Draft) -> None:
             draft.data["enrollment"]["count"] = parse_int(match.group(1))
             draft.signals += 1
             continue
+        if index + 1 < len(lines) and _NEEDED.match(lines[index + 1].text):
+            count = parse_int(text)
+            if count is not None:  # "108" above "Participants Needed"
+                draft.data["enrollment"]["count"] = count
+                draft.signals += 1
+                index += 1
+                continue
         match = _LOCATIONS.match(text)
         if match and status_from_label(match.group(1)) is not None:
             _set_status(draft, match.group(1))
@@ -556,11 +564,36 @@ _ROLE = re.compile(
 )
 
 
+_ROLE_FIRST = re.compile(
+    r"^((?:Principal|Lead|Sub-|Co-)?\s?Investigator|Study (?:Chair|Director|Contact|Coordinator))"
+    r"(?=[A-Z])(.+)$"
+)
+
+
+def _team_items(lines: list[Line]) -> list[str]:
+    """One item per field, splitting pieces that separate elements or glued text join."""
+    items: list[str] = []
+    for line in lines:
+        for part in line.parts or [line.text]:
+            glued = re.match(r"^([A-Z]{1,3})([A-Z][a-z].*)$", part)
+            if glued:
+                # "ALAlexander Lesokhin, MD": an avatar's initials glued to the name.
+                name = glued.group(2).split(",")[0]
+                if "".join(w[0] for w in name.split()) == glued.group(1):
+                    items += [glued.group(1), glued.group(2)]
+                    continue
+            role = _ROLE_FIRST.match(part)
+            if role:
+                items += [role.group(1), role.group(2)]  # "Principal InvestigatorMemorial…"
+                continue
+            items.append(part)
+    return items
+
+
 def _parse_team(lines: list[Line], draft: _Draft) -> None:
     people: list[dict[str, Any]] = []
     expect = "name"
-    for line in lines:
-        text = line.text
+    for text in _team_items(lines):
         if _INITIALS.match(text):
             expect = "name"
             continue
@@ -775,6 +808,7 @@ def _arm_line(line: Line, arms: list[dict[str, Any]]) -> None:
 
 
 _STAT = re.compile(r"^(Trials|Recruited)\s*:?\s*([\d,]+\+?)?$", re.I)
+_STATS_GLUED = re.compile(r"(Trials|Recruited)\s*:?\s*(\d[\d,]*\+?)", re.I)
 _ORG_ROLE = re.compile(r"^(?P<name>.*?)\s*(?P<role>Lead Sponsor|Collaborator|Sponsor)$")
 
 
@@ -795,6 +829,11 @@ def _parse_sponsor(lines: list[Line], draft: _Draft) -> None:
                 stats[name] = parse_int(match.group(2))
             else:
                 waiting = name
+            continue
+        glued = _STATS_GLUED.findall(text)
+        if len(glued) == 2 and _STATS_GLUED.sub("", text).strip() == "":
+            for label, value in glued:  # "Trials1,998Recruited602,000+"
+                stats["trials" if label.lower() == "trials" else "recruited"] = parse_int(value)
             continue
         match = _ORG_ROLE.match(text)
         if match:

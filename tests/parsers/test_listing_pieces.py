@@ -152,3 +152,30 @@ def test_not_trial_pages(body: bytes, reason: str) -> None:
 def test_bad_url_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="malformed URL"):
         parse_listing(page(*BASIC, "Timeline"), "https://[::1/trial/x")
+
+
+def test_glued_research_team_and_split_pieces() -> None:
+    body = page(
+        "108",
+        "Participants Needed",
+        "Cream for Acne",
+        "Recruiting at 2 trial locations",
+        "Research Team",
+        "ALAnn Lee, MD",
+        "Principal InvestigatorSkin Institute",
+        "Bo Ng, PhD",
+        "Study Chair",
+        "Derm Lab",
+        "Who Is Running the Clinical Trial?",
+        "Skin Institute",
+        "Lead Sponsor",
+        "Trials12Recruited3,400+",
+    )
+    r = parse_listing(body, URL)
+    assert r.enrollment.count == 108
+    assert [(i.name, i.degrees, i.role, i.affiliation) for i in r.investigators] == [
+        ("Ann Lee", ["MD"], "Principal Investigator", "Skin Institute"),
+        ("Bo Ng", ["PhD"], "Study Chair", "Derm Lab"),
+    ]
+    assert r.sponsor_stats is not None
+    assert (r.sponsor_stats.trials, r.sponsor_stats.recruited) == (12, 3400)
