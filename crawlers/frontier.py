@@ -147,8 +147,11 @@ class Frontier:
     def finish_run(self, run_id: int) -> None:
         self._db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
 
-    def latest_run(self, source: str) -> int | None:
-        row = self._db.execute("SELECT MAX(id) FROM runs WHERE source = ?", (source,)).fetchone()
+    def latest_run(self, source: str, *, unfinished: bool = False) -> int | None:
+        sql = "SELECT MAX(id) FROM runs WHERE source = ?"
+        if unfinished:
+            sql += " AND finished_at IS NULL"
+        row = self._db.execute(sql, (source,)).fetchone()
         return None if row[0] is None else int(row[0])
 
     def add_new(self, run_id: int, url: str, kind: str) -> bool:

@@ -104,7 +104,7 @@ def _wait(
                 if deadline is not None and time.monotonic() > deadline:
                     raise ServiceError(f"listing crawl into {raw} timed out") from None
             if frontier is not None and progress is not None:
-                run_id = frontier.latest_run(SOURCE)
+                run_id = frontier.latest_run(SOURCE, unfinished=True)
                 if run_id is not None:
                     progress(frontier.counts(run_id))
     finally:
