@@ -1,24 +1,27 @@
 """Run Trialdex DAGs through Airflow on one machine: an Airflow home, its database, ``dag.test()``.
 
 `airflow_env` gives the environment (home, DAGs folder, SQLite metadata
-database, no examples); `migrate` prepares the database; `run_dag` runs one
-DAG run for a logical date in a child process, so every run starts with a
-clean Airflow configuration and its log goes to a file, and returns the
-state of the run and of each task. ``python -m pipeline.airflow_runner`` is
-that child.
+database, no examples); `migrate` prepares the database; an `AirflowSession`
+is a child Python process that runs ``dag.test()`` for each run it is sent,
+so Airflow reads a clean configuration from that environment, its logs go to
+a file, and the DAG files are parsed once for many runs. The child is
+``python -m pipeline.airflow_runner``: one JSON request per line on stdin,
+one result per run on stdout.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any
 
 from parsers.errors import ServiceError
@@ -26,6 +29,10 @@ from pipeline.partitions import parse_moment
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 _MARK = "@@trialdex-dag-run@@ "
+# dag.test() logs these around every task; they drive progress displays.
+_TASK_EVENT = re.compile(r"\[DAG TEST\] (starting|end task) task_id=(\S+)")
+
+TaskEvent = Callable[[str, str, str], None]  # (dag_id, "starting" | "end task", task_id)
 
 
 def airflow_env(
@@ -38,7 +45,6 @@ def airflow_env(
         AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__CORE__UNIT_TEST_MODE="False",
     )
     return env
 
@@ -64,85 +70,144 @@ class DagRunResult:
     dag_id: str
     state: str
     tasks: dict[str, str] = field(default_factory=dict)
+    tries: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.state == "success"
 
 
-def start_dag(
-    dag_id: str,
-    logical_date: datetime | str,
-    conf: Mapping[str, Any] | None,
-    env: Mapping[str, str],
-    log: IO[str] | None = None,
-) -> subprocess.Popen[str]:
-    """Start one DAG run in a child process; finish it with `wait_dag`."""
-    moment = parse_moment(logical_date).isoformat()
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.airflow_runner", dag_id, moment, json.dumps(conf or {})],
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=log or subprocess.STDOUT,
-        text=True,
-    )
+class AirflowSession:
+    """A child process running DAGs with ``dag.test()``; use as a context manager."""
 
+    def __init__(
+        self, env: Mapping[str, str], log: IO[str] | None = None, on_task: TaskEvent | None = None
+    ) -> None:
+        self.log = log
+        self.on_task = on_task
+        self._pending: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.airflow_runner"],
+            env=dict(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log if log is not None else subprocess.DEVNULL,
+            text=True,
+        )
 
-def wait_dag(proc: subprocess.Popen[str], dag_id: str, log: IO[str] | None = None) -> DagRunResult:
-    result: dict[str, Any] | None = None
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith(_MARK):
-            result = json.loads(line[len(_MARK) :])
-        elif log is not None:
-            log.write(line)
-    proc.wait()
-    if result is None:
-        raise ServiceError(f"DAG {dag_id} did not run (exit status {proc.returncode}); see its log")
-    return DagRunResult(**result)
+    def submit(self, dag_id: str, logical_date: datetime | str, conf: Mapping[str, Any]) -> None:
+        """Start a run; `result` waits for it (runs finish in the order submitted)."""
+        assert self.proc.stdin is not None
+        request = {"dag_id": dag_id, "logical_date": parse_moment(logical_date).isoformat()}
+        self.proc.stdin.write(json.dumps({**request, "conf": dict(conf)}) + "\n")
+        self.proc.stdin.flush()
+        self._pending.append(dag_id)
+
+    def result(self) -> DagRunResult:
+        assert self.proc.stdout is not None and self._pending
+        dag_id = self._pending.pop(0)
+        for line in self.proc.stdout:
+            if line.startswith(_MARK):
+                if self.log is not None:
+                    self.log.flush()
+                return DagRunResult(**json.loads(line[len(_MARK) :]))
+            if self.log is not None:
+                self.log.write(line)
+            event = _TASK_EVENT.search(line)
+            if event and self.on_task is not None:
+                self.on_task(dag_id, event.group(1), event.group(2))
+        self.proc.wait()
+        raise ServiceError(
+            f"the Airflow process ended (exit status {self.proc.returncode}) "
+            f"before DAG {dag_id} finished; see its log"
+        )
+
+    def run(
+        self, dag_id: str, logical_date: datetime | str, conf: Mapping[str, Any]
+    ) -> DagRunResult:
+        self.submit(dag_id, logical_date, conf)
+        return self.result()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.log is not None:
+            self.log.flush()
+
+    def __enter__(self) -> AirflowSession:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            self.proc.kill()
+        self.close()
 
 
 def run_dag(
     dag_id: str,
     logical_date: datetime | str,
-    conf: Mapping[str, Any] | None,
+    conf: Mapping[str, Any],
     env: Mapping[str, str],
     log: IO[str] | None = None,
 ) -> DagRunResult:
-    """One ``dag.test()`` run of ``dag_id`` in a child process with ``env``."""
-    return wait_dag(start_dag(dag_id, logical_date, conf, env, log), dag_id, log)
+    """One ``dag.test()`` run in a fresh child process."""
+    with AirflowSession(env, log) as session:
+        return session.run(dag_id, logical_date, conf)
 
 
-def _run_here(dag_id: str, logical_date: str, conf: dict[str, Any]) -> DagRunResult:
-    from airflow.models import DagBag
-
-    started = time.monotonic()
-    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-    if bag.import_errors:
-        problems = "; ".join(f"{p}: {e.splitlines()[-1]}" for p, e in bag.import_errors.items())
-        raise ServiceError(f"DAG files failed to import: {problems}")
-    dag = bag.get_dag(dag_id)
-    if dag is None:
-        raise ServiceError(f"no DAG {dag_id!r} in {bag.dag_folder}; known: {sorted(bag.dags)}")
-    run = dag.test(logical_date=parse_moment(logical_date), run_conf=conf)
-    tasks = {ti.task_id: _state(ti.state) for ti in run.get_task_instances()}
-    return DagRunResult(dag_id, _state(run.state), tasks, round(time.monotonic() - started, 2))
+# -- the child -------------------------------------------------------------------
 
 
 def _state(state: Any) -> str:
     return str(getattr(state, "value", state))
 
 
-def _main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: python -m pipeline.airflow_runner DAG_ID DATE CONF_JSON", file=sys.stderr)
-        return 2
-    result = _run_here(argv[0], argv[1], json.loads(argv[2]))
-    sys.stdout.flush()
-    print(_MARK + json.dumps(result.__dict__, default=str), flush=True)
-    return 0 if result.ok else 1
+def _run_here(bag: Any, dag_id: str, logical_date: str, conf: dict[str, Any]) -> DagRunResult:
+    started = time.monotonic()
+    dag = bag.get_dag(dag_id)
+    if dag is None:
+        raise ServiceError(f"no DAG {dag_id!r} in {bag.dag_folder}; known: {sorted(bag.dags)}")
+    run = dag.test(logical_date=parse_moment(logical_date), run_conf=conf)
+    instances = run.get_task_instances()
+    return DagRunResult(
+        dag_id,
+        _state(run.state),
+        tasks={ti.task_id: _state(ti.state) for ti in instances},
+        tries={ti.task_id: int(ti.try_number or 0) for ti in instances},
+        seconds=round(time.monotonic() - started, 2),
+    )
+
+
+def _serve() -> int:
+    from airflow.models import DagBag
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            if bag.import_errors:
+                problems = "; ".join(
+                    f"{p}: {e.strip().splitlines()[-1]}" for p, e in bag.import_errors.items()
+                )
+                raise ServiceError(f"DAG files failed to import: {problems}")
+            result = _run_here(bag, request["dag_id"], request["logical_date"], request["conf"])
+        except Exception as exc:  # reported to the parent, which decides
+            result = DagRunResult(request["dag_id"], "error", error=f"{type(exc).__name__}: {exc}")
+        sys.stdout.flush()
+        print(_MARK + json.dumps(asdict(result)), flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    sys.exit(_serve())

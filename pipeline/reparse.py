@@ -108,7 +108,8 @@ def _migrate_es(summary: dict[str, Any], backend: BackendConfig) -> Any:
             from parsers.errors import ConfigurationError
 
             raise ConfigurationError(f"{backend.describe()}: this backend cannot migrate()")
-        return migrate(_all_records(summary))
+        # A callable, so a failed attempt can be started again from the files.
+        return migrate(lambda: _all_records(summary)).report
     finally:
         search.close()
 
