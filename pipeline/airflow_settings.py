@@ -13,7 +13,7 @@ Airflow name                  meaning
 connection ``trialdex_es``    Elasticsearch URL; absent = the SQLite backend
 ``trialdex_data_dir``         raw stores, run partitions, state, SQLite index
 ``trialdex_index_alias``      Elasticsearch alias (default ``trials``)
-``trialdex_sqlite_path``      SQLite index file (default <data_dir>/trialdex.sqlite)
+``trialdex_sqlite_path``      SQLite index file (default TRIALDEX_SQLITE, <data_dir>/...)
 ``trialdex_quality_thresholds``  JSON of `GateThresholds` fields
 ``trialdex_ctgov_base_url``   ClinicalTrials.gov root (serving /api/v2/studies)
 ``trialdex_listing_sites``    JSON of listing sites (see `pipeline.sites`)
@@ -34,6 +34,7 @@ from pipeline.settings import (
     GateThresholds,
     PipelineSettings,
     default_data_dir,
+    default_sqlite_path,
 )
 from pipeline.sites import ListingSite, parse_sites
 
@@ -102,7 +103,7 @@ def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettin
     sqlite_path = Path(
         _param(params, "sqlite_path")
         or variable("trialdex_sqlite_path")
-        or data_dir / "trialdex.sqlite"
+        or default_sqlite_path(data_dir)
     )
     thresholds = GateThresholds.from_mapping(
         variable("trialdex_quality_thresholds"), origin="variable trialdex_quality_thresholds"

@@ -146,10 +146,13 @@ def listing_snapshot(site: ListingSite, store: RawStore) -> tuple[dict[str, int]
 
     stated: dict[str, int] = {}
     listed: set[str] = set()
+    hosts = site.hosts()
     for response in store.iter_latest():
         url = response.final_url or response.url
         if response.status != 200 or not site.is_listing_page(url):
             continue
+        if hosts and urlsplit(url).netloc not in hosts:
+            continue  # the site moved: its old address no longer speaks for it
         body = store.body(response)
         total = stated_listing_total(body)
         if total is not None:

@@ -22,8 +22,15 @@ DEFAULT_ALIAS = "trials"
 
 
 def default_data_dir() -> Path:
-    """``TRIALDEX_DATA_DIR``, else ``var`` under the working directory."""
-    return Path(os.environ.get("TRIALDEX_DATA_DIR") or "var").resolve()
+    """``TRIALDEX_HOME``, else ``var`` in the checkout (see `trialdex.locations`)."""
+    from trialdex.locations import data_dir
+
+    return data_dir()
+
+
+def default_sqlite_path(data_dir: Path) -> Path:
+    """``TRIALDEX_SQLITE`` (what `trialdex serve` and `search` read), else in the data dir."""
+    return Path(os.environ.get("TRIALDEX_SQLITE") or data_dir / "trialdex.sqlite")
 
 
 @dataclass(frozen=True)
@@ -118,4 +125,4 @@ class PipelineSettings:
 
     @property
     def index(self) -> BackendConfig:
-        return self.backend or BackendConfig.choose(None, self.data_dir / "trialdex.sqlite")
+        return self.backend or BackendConfig.choose(None, default_sqlite_path(self.data_dir))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsers.errors import ConfigurationError
 from pipeline.partitions import check_source
@@ -48,6 +49,10 @@ class ListingSite:
     @property
     def dag_id(self) -> str:
         return f"trialdex_ingest_listing_{self.name}"
+
+    def hosts(self) -> set[str]:
+        """``host[:port]`` of the configured start and sitemap URLs."""
+        return {urlsplit(u).netloc for u in (*self.start_urls, *self.sitemap_urls)} - {""}
 
     def is_trial_page(self, url: str) -> bool:
         return re.search(self.trial_url_pattern, url) is not None

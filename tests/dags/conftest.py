@@ -33,7 +33,7 @@ def _clean_env() -> dict[str, str]:
     return {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AIRFLOW", "ELASTICSEARCH_URL", "TRIALDEX_DATA_DIR"))
+        if not k.startswith(("AIRFLOW", "ELASTICSEARCH_URL", "TRIALDEX_HOME", "TRIALDEX_SQLITE"))
     }
 
 
@@ -44,7 +44,7 @@ def dag_env(airflow_home: Path, tmp_path: Path) -> dict[str, str]:
 
     env = airflow_env(airflow_home, base=_clean_env())
     env.update(
-        TRIALDEX_DATA_DIR=str(tmp_path / "data"),
+        TRIALDEX_HOME=str(tmp_path / "data"),
         TRIALDEX_RETRY_DELAY_SECONDS="1",
         TRIALDEX_MAX_RETRY_DELAY_SECONDS="20",
     )

@@ -21,12 +21,12 @@ def import_dags(tmp_path: Path, **extra_env: str) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AIRFLOW", "ELASTICSEARCH_URL", "TRIALDEX_DATA_DIR"))
+        if not k.startswith(("AIRFLOW", "ELASTICSEARCH_URL", "TRIALDEX_HOME", "TRIALDEX_SQLITE"))
     }
     env.update(
         AIRFLOW_HOME=str(tmp_path / "airflow"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        TRIALDEX_DATA_DIR=str(tmp_path / "data"),
+        TRIALDEX_HOME=str(tmp_path / "data"),
         # An Elasticsearch connection that would fail loudly if anything dialled it.
         AIRFLOW_CONN_TRIALDEX_ES="http://127.0.0.1:9",
         **extra_env,

@@ -25,7 +25,7 @@ DAY1, DAY2 = "2026-03-02", "2026-03-03"
 
 
 def partition_dir(env: dict[str, str], source: str) -> Path:
-    runs = sorted((Path(env["TRIALDEX_DATA_DIR"]) / "runs" / source).glob("2*"))
+    runs = sorted((Path(env["TRIALDEX_HOME"]) / "runs" / source).glob("2*"))
     assert runs, f"no partition for {source}"
     return runs[-1]
 
@@ -37,7 +37,8 @@ def session(env: dict[str, str], log_dir: Path) -> AirflowSession:
 def expected_ctgov(subset: Path) -> list:
     from parsers.ctgov import parse_study_json
 
-    return [parse_study_json(p.read_bytes(), str(p)) for p in sorted(subset.glob("NCT*.json"))]
+    files = sorted((subset / "ctgov_v2").glob("NCT*.json"))
+    return [parse_study_json(p.read_bytes(), str(p)) for p in files]
 
 
 @pytest.mark.elasticsearch
@@ -102,7 +103,7 @@ def test_a_layout_change_fails_the_quality_gate_and_indexes_nothing(dag_env, sam
     airflow = session(dag_env, tmp_path)
     first = airflow.run(LISTING, DAY1, conf)
     assert first.ok, first
-    sqlite = Path(dag_env["TRIALDEX_DATA_DIR"]) / "trialdex.sqlite"
+    sqlite = Path(dag_env["TRIALDEX_HOME"]) / "trialdex.sqlite"
     backend = open_backend("sqlite", path=sqlite)
     indexed = backend.ids()
     backend.close()
@@ -144,7 +145,7 @@ def test_an_index_task_that_fails_while_elasticsearch_is_down_succeeds_on_retry(
         )
         airflow = session(dag_env, tmp_path)
         airflow.submit(LISTING, DAY1, listing_conf(sample_site))
-        gate = Path(dag_env["TRIALDEX_DATA_DIR"]) / "runs" / "listing_sample"
+        gate = Path(dag_env["TRIALDEX_HOME"]) / "runs" / "listing_sample"
         deadline = time.monotonic() + 120
         while not list(gate.glob("*/gate.json")) and time.monotonic() < deadline:
             assert airflow.proc.poll() is None, "the DAG run ended before reaching the index step"

@@ -12,11 +12,13 @@ SUBSET = 12  # studies: enough variety, quick to harvest
 
 @pytest.fixture(scope="session")
 def ctgov_subset(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of symlinks to the first studies of the corpus (nothing copied)."""
-    folder = tmp_path_factory.mktemp("ctgov-subset")
+    """A corpus of symlinks to its first studies (``<dir>/ctgov_v2/NCT*.json``; nothing copied)."""
+    root = tmp_path_factory.mktemp("ctgov-subset")
+    folder = root / "ctgov_v2"
+    folder.mkdir()
     for path in sorted((corpus / "ctgov_v2").glob("NCT*.json"))[:SUBSET]:
         (folder / path.name).symlink_to(path)
-    return folder
+    return root
 
 
 @pytest.fixture
