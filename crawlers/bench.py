@@ -4,7 +4,9 @@ For each size, a fresh `SampleSite` (clean, no failure modes) is served from
 this process and crawled by a ``python -m crawlers.run`` subprocess into a
 fresh raw store. Printed per size: pages stored, wall time including process
 start-up, crawl throughput (first to last request the site saw, so start-up is
-excluded) and the crawl process's peak RSS (``wait4`` rusage of that child).
+excluded), the crawl process's CPU time per page (start-up included; a figure
+that depends less on a busy machine than wall time) and its peak RSS (``wait4``
+rusage of that child).
 The memory ratio between the largest and smallest size shows whether memory
 stays flat as the site grows. Goal: >= 200 pages/s including raw storage.
 """
@@ -41,6 +43,7 @@ class Result:
     wall_s: float
     crawl_s: float
     peak_rss_mb: float
+    cpu_s: float  # user + system time of the crawl process
     correct: bool
 
     @property
@@ -73,6 +76,7 @@ def crawl_once(n_pages: int, workdir: Path) -> Result:
             wall_s=wall,
             crawl_s=max(times) - min(times),
             peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+            cpu_s=usage.ru_utime + usage.ru_stime,
             correct=correct,
         )
     finally:
@@ -86,7 +90,10 @@ def run(argv: list[str]) -> int:
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"crawl benchmark: loopback sample site, politeness off, {os.cpu_count()} CPUs")
-    print(f"{'pages':>7} {'wall s':>8} {'crawl s':>8} {'pages/s':>8} {'peak RSS MB':>12}  ok")
+    print(
+        f"{'pages':>7} {'wall s':>8} {'crawl s':>8} {'pages/s':>8} {'CPU ms/page':>12}"
+        f" {'peak RSS MB':>12}  ok"
+    )
     medians: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="trialdex-bench-crawl-") as tmp:
         for size in sizes:
@@ -95,9 +102,10 @@ def run(argv: list[str]) -> int:
             rss = statistics.median(r.peak_rss_mb for r in results)
             medians[size] = (rate, rss)
             r = results[len(results) // 2]
+            cpu_ms = statistics.median(x.cpu_s / x.pages * 1000 for x in results)
             print(
-                f"{r.pages:>7} {r.wall_s:>8.1f} {r.crawl_s:>8.1f} {rate:>8.0f} {rss:>12.1f}"
-                f"  {'yes' if all(x.correct for x in results) else 'NO'}"
+                f"{r.pages:>7} {r.wall_s:>8.1f} {r.crawl_s:>8.1f} {rate:>8.0f} {cpu_ms:>12.2f}"
+                f" {rss:>12.1f}  {'yes' if all(x.correct for x in results) else 'NO'}"
             )
     lo, hi = min(sizes), max(sizes)
     print(

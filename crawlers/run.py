@@ -98,7 +98,8 @@ def _crawl(args: argparse.Namespace, raw_dir: Path, run_id: int, overrides: dict
         allowed_domains=args.allowed_domain or None,
     )
     process.start()
-    assert crawler.stats is not None
+    if crawler.stats is None or crawler.stats.get_value("start_time") is None:
+        raise SystemExit(f"crawlers.run: the {args.spider} crawl did not start; see {logs}")
     return bool(crawler.stats.get_value("finish_reason") == "finished")
 
 

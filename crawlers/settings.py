@@ -71,11 +71,20 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.RetryAfterMiddleware": 550,
     # Below compression and redirects on the way out, so a 304 is turned back
     # into the stored page before anything else looks at it.
-    "crawlers.middlewares.ConditionalRequestMiddleware": 580,
+    "crawlers.middlewares.ConditionalRequestMiddleware": 585,
+    # Per-request work with nothing to do here (no site credentials; the run
+    # summary comes from the frontier, not from downloader stats).
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
 }
 SPIDER_MIDDLEWARES = {
     # Last on the way out: sees only requests every other middleware let through.
     "crawlers.middlewares.FrontierMiddleware": 10,
+    # The spider follows only trial and listing URL patterns, and the frontier
+    # visits each once: depth and URL-length guards add cost per link, not safety.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.RawStorePipeline": 300,
