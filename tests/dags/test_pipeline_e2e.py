@@ -109,6 +109,13 @@ def test_a_layout_change_fails_the_quality_gate_and_indexes_nothing(dag_env, sam
     backend.close()
     assert indexed
 
+    # A reparse from the raw store rebuilds the same index and swaps it in.
+    reparsed = airflow.run("trialdex_reparse", DAY1, {})
+    assert reparsed.ok, reparsed
+    backend = open_backend("sqlite", path=sqlite)
+    assert backend.ids() == indexed
+    backend.close()
+
     sample_site.layout_version = 2  # the site is redesigned overnight
     second = airflow.run(LISTING, DAY2, conf)
     airflow.close()

@@ -1,0 +1,76 @@
+"""Index, reconcile and reparse steps against the SQLite backend and the real Elasticsearch."""
+
+import json
+
+import pytest
+
+from pipeline.crawl import crawl_ctgov
+from pipeline.indexing import index_partition
+from pipeline.parse import parse_ctgov
+from pipeline.partitions import Partition
+from pipeline.reconcile import reconcile_ctgov
+from pipeline.reparse import rebuild_index, reparse_records
+from pipeline.settings import BackendConfig
+from tests.pipeline.conftest import SUBSET
+
+
+@pytest.fixture
+def ingested(tmp_path, ctgov_api):
+    part = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
+    crawl_ctgov(part, base_url=ctgov_api, since=None, page_size=1000)
+    parse_ctgov(part)
+    return part
+
+
+def test_index_and_reconcile_on_sqlite(ingested, ctgov_api, tmp_path):
+    backend = BackendConfig("sqlite", path=tmp_path / "index.sqlite")
+    result = index_partition(ingested, backend)
+    assert result["indexed"] == SUBSET and result["failed"] == 0
+    again = index_partition(ingested, backend)  # upserts: nothing added
+    assert again["indexed"] == SUBSET
+    report = reconcile_ctgov(ingested, backend, ctgov_api)
+    assert report["stated_total"] == report["searchable"] == SUBSET
+    assert report["difference"] == 0 and report["partition_not_searchable"] == 0
+    state = json.loads(ingested.state_file.read_text())
+    assert list(state["runs"]) == [ingested.key]
+
+
+def test_reparse_rebuilds_the_sqlite_file_and_swaps_it_in(ingested, tmp_path):
+    live = tmp_path / "index.sqlite"
+    backend = BackendConfig("sqlite", path=live)
+    index_partition(ingested, backend)
+    search = backend.open()
+    search.delete(sorted(search.ids())[:3])  # the live index drifted
+    assert search.count() == SUBSET - 3
+    search.close()
+
+    summary = reparse_records(tmp_path, "manual__2026-01-05T00:00:00+00:00", {})
+    assert summary["sources"]["ctgov"]["records"] == SUBSET
+    result = rebuild_index(summary, backend)
+    assert result["indexed"] == SUBSET and result["failed"] == 0
+    search = backend.open()
+    try:
+        assert search.count() == SUBSET
+    finally:
+        search.close()
+    assert not live.with_name(live.name + ".rebuild").exists()
+
+
+@pytest.mark.elasticsearch
+def test_reparse_on_elasticsearch_swaps_the_alias(ingested, tmp_path, es_server, es_index_name):
+    backend = BackendConfig("es", url=es_server.url, alias=es_index_name)
+    index_partition(ingested, backend)
+    search = backend.open()
+    before = set(search.indices())
+    search.close()
+
+    summary = reparse_records(tmp_path, "reparse-1", {})
+    result = rebuild_index(summary, backend)
+    assert result["indexed"] == SUBSET
+    search = backend.open()
+    try:
+        after = set(search.indices())
+        assert after and after != before  # a new index now serves the alias
+        assert search.count() == SUBSET
+    finally:
+        search.close()
