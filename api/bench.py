@@ -21,14 +21,17 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from fastapi import FastAPI
 
+from index.backend import IndexReport
+from index.search_models import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResponse
 from parsers.records import TrialRecord
 
 GOAL_RPS = 200.0
@@ -118,6 +121,14 @@ def search_mix(count: int = 20_000, seed: int = 8) -> list[tuple[str, str]]:
 
 
 _MIX = search_mix()
+
+# --facets: what each search adds to its query string.
+FACET_CHOICES = {
+    "all": "",
+    "page": "&facets=status,phase,study_type,condition,intervention_type,sponsor_class,"
+    "sponsor,country,state,sex,source",
+    "none": "&facets=",
+}
 
 
 @dataclass
@@ -417,7 +428,24 @@ def run(argv: list[str]) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up load")
+    parser.add_argument(
+        "--facets",
+        choices=tuple(FACET_CHOICES),
+        default="all",
+        help="facets each search counts: all (the API default, 13), page (the 11 the "
+        "search page shows) or none (an app paging through hits)",
+    )
+    parser.add_argument(
+        "--stub",
+        action="store_true",
+        help="serve a canned answer instead of Elasticsearch: the HTTP layer's own capacity",
+    )
     args = parser.parse_args(argv)
+    suffix = FACET_CHOICES[args.facets]
+    global _MIX
+    _MIX = [(kind, query + suffix) for kind, query in search_mix()]
+    if args.stub:
+        return _run_server(args, ["api.bench:stub_app"], {}, "stub backend (no search work)")
 
     from index import devserver
 
@@ -438,29 +466,29 @@ def run(argv: list[str]) -> int:
         flush=True,
     )
 
+    serve = ["trialdex.cli", "serve", "--backend", "es", "--alias", args.alias]
+    return _run_server(args, serve, {"ELASTICSEARCH_URL": url}, f"alias {args.alias!r}")
+
+
+def _run_server(args: argparse.Namespace, target: list[str], env: dict[str, str], what: str) -> int:
+    """Start the server (``trialdex serve`` or uvicorn on a factory), load it, report."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ELASTICSEARCH_URL": url}
-    command = [
-        sys.executable,
-        "-m",
-        "trialdex.cli",
-        "serve",
-        "--backend",
-        "es",
-        "--alias",
-        args.alias,
-        "--port",
-        str(port),
-        "--workers",
-        str(args.workers),
-    ]
-    proc = subprocess.Popen(command, env=env, cwd=Path.cwd(), stdout=subprocess.DEVNULL)
+    if target[0] == "trialdex.cli":
+        command = [sys.executable, "-m", *target, "--port", str(port)]
+        command += ["--workers", str(args.workers)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", target[0], "--factory", "--port", str(port)]
+        command += ["--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(
+        command, env={**os.environ, **env}, cwd=Path.cwd(), stdout=subprocess.DEVNULL
+    )
     try:
         _wait_until_up(base, proc)
         per_client = max(1, args.max_requests // args.clients)
         print(
-            f"server: {args.workers} uvicorn workers on {base}; warming up {args.warmup:.0f} s ...",
+            f"server: {args.workers} uvicorn workers on {base} over {what}; facets={args.facets};"
+            f" warming up {args.warmup:.0f} s ...",
             flush=True,
         )
         asyncio.run(load(base, args.clients, args.warmup, per_client))
@@ -476,3 +504,78 @@ def run(argv: list[str]) -> int:
             proc.wait()
     report(results, args.clients)
     return 0
+
+
+class StubBackend:
+    """A backend that answers every search with the same 20 generated hits and facets.
+
+    Serving it measures what the HTTP layer costs per request (parsing, validation,
+    serialisation, uvicorn) with no search work behind it.
+    """
+
+    name = "stub"
+
+    def __init__(self) -> None:
+        records = list(synthetic_records(20))
+        self._records = {r.id: r for r in records}
+        facets = [
+            Facet(
+                name=name,
+                values=[FacetValue(value=f"{name}-{i}", count=100 - i) for i in range(10)],
+            )
+            for name in FACETS
+        ]
+        self._response = SearchResponse(
+            total=12_345,
+            hits=[Hit(record=r, score=1.0, highlights={"title": [r.title]}) for r in records],
+            facets=facets,
+            backend=self.name,
+        )
+
+    def setup(self) -> None:
+        pass
+
+    def index_records(self, records: Iterable[TrialRecord], **options: Any) -> IndexReport:
+        return IndexReport()
+
+    def delete(self, ids: Iterable[str]) -> int:
+        return 0
+
+    def get(self, id: str) -> TrialRecord | None:
+        return self._records.get(id)
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        wanted = set(request.facet_names())
+        return self._response.model_copy(
+            update={
+                "hits": self._response.hits[: request.size],
+                "facets": [f for f in self._response.facets if f.name in wanted],
+            }
+        )
+
+    def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
+        return []
+
+    def facet_values(
+        self, name: str, request: SearchRequest | None = None, size: int = 100
+    ) -> Facet:
+        return next(f for f in self._response.facets if f.name == name)
+
+    def count(self) -> int:
+        return len(self._records)
+
+    def ids(self, source: str | None = None) -> set[str]:
+        return set(self._records)
+
+    def health(self) -> dict[str, object]:
+        return {"backend": self.name, "ok": True}
+
+    def close(self) -> None:
+        pass
+
+
+def stub_app() -> FastAPI:
+    """uvicorn factory for ``--stub``."""
+    from api.app import create_app
+
+    return create_app(StubBackend())

@@ -24,7 +24,7 @@ from api.params import (
     reject_unknown,
     search_parameters,
 )
-from api.problems import PROBLEM_TYPE, Problem, not_found
+from api.problems import PROBLEM_TYPE, Problem, not_found, unavailable
 from api.state import BackendHolder, backend_of
 from index.backend import SearchBackend
 from index.search_models import (
@@ -85,7 +85,7 @@ def search_trials(request: Request, backend: Backend) -> Response:
 
 
 @router.get(
-    "/trials/{id}",
+    "/trials/{id:path}",
     response_model=TrialRecord,
     summary="One trial by id",
     description="The full record in the contract of `trialdex schema`.",
@@ -291,7 +291,12 @@ class Health(BaseModel):
 def health(request: Request, backend: Backend) -> Health:
     reject_unknown(request.query_params.multi_items(), ())
     details = backend.health()
-    return Health(status="ok", backend=backend.name, records=backend.count(), index=details)
+    if not details.get("ok", True):
+        reason = details.get("error") or "it has no index to search yet"
+        raise unavailable(f"the {backend.name} backend is not ready: {reason}")
+    count = details.get("count")
+    records = count if isinstance(count, int) else backend.count()
+    return Health(status="ok", backend=backend.name, records=records, index=details)
 
 
 class Reopened(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -162,3 +164,12 @@ def test_state_changing_endpoint_needs_the_key(
     assert bearer.status_code == 200
     # Reads never need it.
     assert sqlite_client.get("/v1/trials").status_code == 200
+
+
+@pytest.mark.elasticsearch
+def test_health_is_a_503_when_the_alias_has_no_index(es_server: Any) -> None:
+    app = create_app(kind="es", url=es_server.url, alias=f"test-missing-{uuid.uuid4().hex[:8]}")
+    with TestClient(app) as test_client:
+        response = test_client.get("/v1/health")
+    body = assert_problem(response, 503, None)
+    assert "not ready" in str(body["detail"])
