@@ -104,19 +104,19 @@ def compare(
     return problems
 
 
-def _judged(stats: dict[str, Any], thresholds: GateThresholds) -> bool:
-    return int(stats.get("pages", 0)) >= max(thresholds.min_pages, 1)
+def _comparable(stats: dict[str, Any], thresholds: GateThresholds) -> bool:
+    return int(stats.get("items", 0)) >= max(thresholds.min_items, 1)
 
 
 def baseline_for(
     partition: Partition, thresholds: GateThresholds
 ) -> tuple[str, dict[str, Any]] | None:
-    """The latest successful run of an earlier interval with enough pages to compare with."""
+    """The latest successful run of an earlier interval with enough items to compare with."""
     state = read_json(partition.state_file, {}) or {}
     earlier = [
         (key, run["stats"])
         for key, run in state.get("runs", {}).items()
-        if key < partition.key and _judged(run["stats"], thresholds)
+        if key < partition.key and _comparable(run["stats"], thresholds)
     ]
     return max(earlier, key=lambda item: item[0]) if earlier else None
 
@@ -127,13 +127,15 @@ def quality_gate(partition: Partition, thresholds: GateThresholds) -> dict[str, 
     if stats is None:
         raise QualityGateError(f"{partition.describe()}: no stats.json (run the parse step first)")
     verdict: dict[str, Any] = {"stats": stats, "thresholds": thresholds.to_dict()}
-    if not _judged(stats, thresholds):
-        verdict.update(
-            passed=True, note=f"only {stats.get('pages', 0)} page(s) changed: nothing to judge"
-        )
+    items = int(stats.get("items", 0))
+    if items == 0:
+        # A quiet day: nothing changed at the source, so nothing to judge.
+        verdict.update(passed=True, note="nothing new was parsed in this run")
         write_json(partition.path("gate.json"), verdict)
         return verdict
-    base = baseline_for(partition, thresholds)
+    base = baseline_for(partition, thresholds) if _comparable(stats, thresholds) else None
+    if not _comparable(stats, thresholds):
+        verdict["note"] = f"only {items} item(s): checked against the failure ceiling only"
     problems = compare(stats, base[1] if base else None, thresholds)
     verdict.update(
         baseline=base[0] if base else None,

@@ -77,13 +77,14 @@ class GateThresholds:
     max_failure_rate: parse failures / pages, never to be exceeded.
     max_failure_rate_increase: rise of the failure rate over the previous run.
     max_coverage_drop: fall of the share of records that have a key field.
-    min_pages: below this many pages the comparison is too noisy to judge.
+    min_items: below this many items (trial pages, studies) in a run, or in the
+        previous run, the comparison is too noisy: only the ceiling applies.
     """
 
     max_failure_rate: float = 0.5
     max_failure_rate_increase: float = 0.05
     max_coverage_drop: float = 0.10
-    min_pages: int = 1
+    min_items: int = 10
 
     @classmethod
     def from_mapping(cls, data: Any, origin: str = "thresholds") -> GateThresholds:
@@ -106,7 +107,7 @@ class GateThresholds:
         values: dict[str, Any] = {}
         for name, value in data.items():
             try:
-                values[name] = int(value) if name == "min_pages" else float(value)
+                values[name] = int(value) if name == "min_items" else float(value)
             except (TypeError, ValueError) as exc:
                 raise ConfigurationError(
                     f"{origin}: {name} must be a number, got {value!r}"

@@ -85,3 +85,23 @@ def test_a_broken_page_is_quarantined_with_its_reason(tmp_path):
     stats = json.loads((part.dir / "stats.json").read_text())
     assert stats["failure_rate"] == 1.0
     assert stats["skipped"] == {"HTTP 404": 1}
+
+
+def test_a_quiet_day_on_the_registry_passes_the_gate(tmp_path, ctgov_api):
+    from datetime import UTC, datetime
+
+    from pipeline.quality import quality_gate, record_success
+    from pipeline.settings import GateThresholds
+
+    first = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
+    crawl_ctgov(first, base_url=ctgov_api, since=None)
+    parse_ctgov(first)
+    quality_gate(first, GateThresholds())
+    record_success(first)
+
+    quiet = Partition.of(tmp_path, "ctgov", "2030-01-01", "2030-01-02")
+    crawled = crawl_ctgov(quiet, base_url=ctgov_api, since=datetime(2030, 1, 1, tzinfo=UTC))
+    assert crawled["new_responses"] == 1  # one page, with no studies in it
+    assert parse_ctgov(quiet)["records"] == 0
+    verdict = quality_gate(quiet, GateThresholds())
+    assert verdict["passed"] and "nothing new" in verdict["note"]

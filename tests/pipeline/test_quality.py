@@ -87,6 +87,19 @@ def test_rerunning_an_interval_compares_with_the_interval_before_not_itself(tmp_
     assert verdict["passed"] and verdict["baseline"] is None
 
 
+def test_small_runs_are_held_to_the_ceiling_only(tmp_path):
+    first, small = _partition(tmp_path, 1), _partition(tmp_path, 2)
+    write_json(first.path("stats.json"), stats_of(full=20, bare=0))
+    record_success(first)
+    write_json(small.path("stats.json"), stats_of(full=0, bare=3))  # 3 bare updates
+    assert quality_gate(small, GateThresholds(min_items=10))["passed"]
+    with pytest.raises(QualityGateError, match="coverage of phases"):
+        quality_gate(small, GateThresholds(min_items=3))
+    write_json(small.path("stats.json"), stats_of(full=0, bare=1, failures=3))
+    with pytest.raises(QualityGateError, match="above the ceiling"):
+        quality_gate(small, GateThresholds(min_items=10))
+
+
 def test_a_run_with_no_changed_pages_passes_and_is_no_baseline(tmp_path):
     first, empty, third = _partition(tmp_path, 1), _partition(tmp_path, 2), _partition(tmp_path, 3)
     write_json(first.path("stats.json"), stats_of(full=10, bare=0))
@@ -106,4 +119,4 @@ def test_thresholds_from_json_refuse_unknown_names():
     with pytest.raises(ConfigurationError, match="max_drop"):
         GateThresholds.from_mapping({"max_drop": 1})
     with pytest.raises(ConfigurationError, match="must be a number"):
-        GateThresholds.from_mapping({"min_pages": "many"})
+        GateThresholds.from_mapping({"min_items": "many"})
