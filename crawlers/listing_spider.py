@@ -39,7 +39,7 @@ from crawlers.pipelines import FetchFailure, RawPage
 TRIAL_PATH = re.compile(r"^/trial/[^/]+/?$")
 LISTING_PATH = re.compile(r"^/clinical-trials/for-[^/]+/?$")
 REDIRECTS = (301, 302, 303, 307, 308)
-RECENT_LINKS = 20_000
+RECENT_LINKS = 4096
 
 
 # Links are pulled from the markup with a pattern rather than a parsed tree: the spider
