@@ -2,7 +2,8 @@
 ### Trialdex: ingest ClinicalTrials.gov
 
 Daily and incremental: each run harvests the API v2 studies updated since the
-start of its data interval (`full_harvest` fetches everything), then
+start of its data interval (everything on the first run, or with the param
+`full_harvest`), then
 
 crawl -> parse -> quality_gate -> index -> reconcile.
 

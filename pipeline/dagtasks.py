@@ -40,13 +40,16 @@ def interval(context: Mapping[str, Any]) -> tuple[datetime, datetime]:
 # -- ClinicalTrials.gov ----------------------------------------------------------
 
 
-def ctgov_since(params: Params, start: datetime) -> datetime | None:
-    """``since`` of the harvest: the param, none for a full harvest, else the interval start."""
+def ctgov_since(params: Params, partition: Partition) -> datetime | None:
+    """``since`` of the harvest: the param; none (everything) for ``full_harvest`` or when no
+    earlier interval ever succeeded (the first run); else the interval start."""
+    from pipeline.quality import has_earlier_success
+
     if params.get("full_harvest"):
         return None
     if params.get("since"):
         return parse_moment(str(params["since"]))
-    return start
+    return partition.start if has_earlier_success(partition) else None
 
 
 def crawl_ctgov(params: Params, start: datetime, end: datetime) -> dict[str, Any]:
@@ -54,7 +57,7 @@ def crawl_ctgov(params: Params, start: datetime, end: datetime) -> dict[str, Any
 
     settings = conf.pipeline_settings(params)
     partition = _partition(settings, "ctgov", start, end)
-    since = ctgov_since(params, start)
+    since = ctgov_since(params, partition)
     base_url = conf.ctgov_base_url(params)
     log.info(
         "harvesting %s since %s into %s", base_url, since or "the beginning", partition.raw_dir
@@ -160,12 +163,6 @@ def index(source: str, params: Params, start: datetime, end: datetime) -> dict[s
     )
     log.info("index: %s", result)
     return result
-
-
-def listing_source(site_name: str) -> str:
-    from pipeline.sites import ListingSite
-
-    return ListingSite(site_name).source
 
 
 # -- reparse and report --------------------------------------------------------------

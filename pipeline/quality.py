@@ -121,6 +121,12 @@ def baseline_for(
     return max(earlier, key=lambda item: item[0]) if earlier else None
 
 
+def has_earlier_success(partition: Partition) -> bool:
+    """Whether a run of an earlier interval of this source completed."""
+    state = read_json(partition.state_file, {}) or {}
+    return any(key < partition.key for key in state.get("runs", {}))
+
+
 def quality_gate(partition: Partition, thresholds: GateThresholds) -> dict[str, Any]:
     """Judge the partition's stats.json; raise `QualityGateError` naming every bad metric."""
     stats: dict[str, Any] = read_json(partition.dir / "stats.json")

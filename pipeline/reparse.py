@@ -18,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from crawlers.rawstore import RawResponse, RawStore
-from parsers.records import TrialRecord, read_records
-from pipeline.parse import Outcome, listing_parser, parse_ctgov_response, parse_responses
+from parsers.records import TrialRecord, read_records, write_records
+from pipeline.parse import (
+    Outcome,
+    listing_parser,
+    parse_ctgov_response,
+    parse_responses,
+    write_jsonl,
+)
 from pipeline.partitions import write_json
+from pipeline.quality import make_stats
 from pipeline.settings import BackendConfig
 from pipeline.sites import ListingSite
 
@@ -46,9 +53,6 @@ def parsers_for(data_dir: Path, sites: dict[str, ListingSite]) -> dict[str, Pars
 
 def reparse_records(data_dir: Path, run_key: str, sites: dict[str, ListingSite]) -> dict[str, Any]:
     """Parse every raw store again; returns paths and counts per source."""
-    from pipeline.parse import write_jsonl
-    from pipeline.quality import make_stats
-
     out = run_dir(data_dir, run_key)
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"dir": str(out), "sources": {}}
@@ -58,8 +62,6 @@ def reparse_records(data_dir: Path, run_key: str, sites: dict[str, ListingSite])
             outcome = parse_responses(store, store.iter_latest(), parse_one)
         finally:
             store.close()
-        from parsers.records import write_records
-
         records_path = out / f"{source}.records.jsonl"
         write_records(records_path, outcome.records.values())
         write_jsonl(out / f"{source}.quarantine.jsonl", outcome.quarantine)
