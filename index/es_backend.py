@@ -48,6 +48,15 @@ from index.search_models import (
 from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import TrialRecord
 
+# While a new index is filled nobody reads it: no refreshes, and the
+# translog is fsynced in the background (a crash means re-running the load).
+BULK_LOAD_SETTINGS: dict[str, Any] = {
+    "refresh_interval": "-1",
+    "translog": {"durability": "async", "sync_interval": "30s"},
+}
+AFTER_BULK_LOAD_SETTINGS: dict[str, Any] = {
+    "index": {"refresh_interval": None, "translog": {"durability": "request"}}
+}
 SEARCH_TIMEOUT = os.environ.get("TRIALDEX_ES_SEARCH_TIMEOUT", "10s")
 
 
@@ -132,10 +141,14 @@ class ElasticsearchBackend:
         name = self.new_index_name()
         body = index_body(self.analysis, replicas=self.replicas)
         if bulk_load:
-            body["settings"]["refresh_interval"] = "-1"
+            body["settings"].update(BULK_LOAD_SETTINGS)
         with _service(f"creating index {name}", self.url):
             self.client.indices.create(index=name, **body)
         return name
+
+    def finish_bulk_load(self, index: str) -> None:
+        """Back to normal refresh and durable translog after a bulk load."""
+        self.client.indices.put_settings(index=index, settings=AFTER_BULK_LOAD_SETTINGS)
 
     def indices(self) -> list[str]:
         """Indices behind the alias (normally one)."""
@@ -195,9 +208,7 @@ class ElasticsearchBackend:
                     f"alias {self.alias} left unchanged"
                 )
             with _service(f"finishing {new}", self.url):
-                self.client.indices.put_settings(
-                    index=new, settings={"index": {"refresh_interval": None}}
-                )
+                self.finish_bulk_load(new)
                 self.client.indices.refresh(index=new)
                 self.client.cluster.health(index=new, wait_for_status="yellow", timeout="60s")
         except BaseException:

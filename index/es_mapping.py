@@ -7,10 +7,13 @@ synonyms of ``index/data/synonyms.txt``; on a minimal cluster both are
 standard + lowercase + English stop words, and synonyms are expanded in Python
 at query time (`index.text.query_clauses`). `probe_analysis` decides.
 
-Facet fields are keywords (``.keyword`` under a text field). Sites are nested
-documents (a site's city stays with its coordinates) and are also copied into
-the root document (``include_in_root``) so that facet counts and distance
-filters on them count trials, not sites.
+Text fields searched with their own weight (`index.text.BOOSTS`) are indexed
+on their own and copied into ``all_text``; every other text field is only
+copied into ``all_text``. Facet fields are keywords (``.keyword`` under a
+text field). Sites are nested documents (a site's city stays with its
+coordinates) and are also copied into the root document
+(``include_in_root``) so that facet counts and distance filters on them
+count trials, not sites.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from index.fields import NESTED_LISTS, FieldSpec, record_fields
 from index.search_models import FACETS
-from index.text import STOPWORDS, synonym_rules
+from index.text import BOOSTS, STOPWORDS, synonym_rules
 from parsers.records import SCHEMA_VERSION
 
 MAPPING_VERSION = 1
@@ -106,6 +109,10 @@ def _leaf(spec: FieldSpec) -> dict[str, Any]:
             "search_analyzer": "trialdex_search",
             "copy_to": [ALL_TEXT],
         }
+        if spec.path not in BOOSTS:
+            # Searched through all_text only: analysing it twice would halve the
+            # bulk indexing rate for nothing.
+            mapping["index"] = False
         if spec.index_as.facet:
             mapping["fields"] = {"keyword": {"type": "keyword", "ignore_above": KEYWORD_LIMIT}}
         return mapping

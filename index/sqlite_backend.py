@@ -51,7 +51,7 @@ from index.text import BOOSTS, HIGHLIGHT_FIELDS, Clause, query_clauses
 from parsers.errors import ServiceError
 from parsers.records import TrialRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 BATCH = 500
 FACET_TIME_LIMIT_S = 1.0
 
@@ -182,9 +182,13 @@ class SqliteBackend:
                 ) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS facets_by_value ON facets(facet, value, rid);
                 CREATE TABLE IF NOT EXISTS sites(
-                    rid INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL
+                    sid INTEGER PRIMARY KEY,
+                    rid INTEGER NOT NULL,
+                    lat REAL NOT NULL,
+                    lon REAL NOT NULL
                 );
                 CREATE INDEX IF NOT EXISTS sites_rid ON sites(rid);
+                -- id = sites.sid, so a trial's boxes are found through sites_rid.
                 CREATE VIRTUAL TABLE IF NOT EXISTS sites_box USING rtree(
                     id, min_lat, max_lat, min_lon, max_lon, +rid INTEGER, +lat REAL, +lon REAL
                 );
@@ -268,6 +272,9 @@ class SqliteBackend:
     def _write_one(self, conn: sqlite3.Connection, record: TrialRecord) -> None:
         data = record.to_dict()
         start = record.dates.start
+        known = conn.execute("SELECT rid FROM trials WHERE id = ?", (record.id,)).fetchone()
+        if known:
+            self._forget(conn, [known[0]])
         rid = conn.execute(
             """
             INSERT INTO trials(id, source, record, start_sort, min_age, max_age, has_results)
@@ -287,7 +294,6 @@ class SqliteBackend:
                 None if record.has_results is None else int(record.has_results),
             ),
         ).fetchone()[0]
-        self._forget(conn, [rid])
         marks = ",".join("?" * (len(FTS_COLUMNS) + 1))
         conn.execute(
             f"INSERT INTO trials_fts(rowid, {', '.join(_FTS_NAMES)}) VALUES ({marks})",
@@ -300,21 +306,27 @@ class SqliteBackend:
             if str(value).strip()
         }
         conn.executemany("INSERT INTO facets VALUES (?, ?, ?)", rows)
-        points = [(s.geo.lat, s.geo.lon) for s in record.sites if s.geo is not None]
-        conn.executemany("INSERT INTO sites VALUES (?, ?, ?)", [(rid, *p) for p in points])
-        conn.executemany(
-            "INSERT INTO sites_box(min_lat, max_lat, min_lon, max_lon, rid, lat, lon) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(lat, lat, lon, lon, rid, lat, lon) for lat, lon in points],
-        )
+        for site in record.sites:
+            if site.geo is None:
+                continue
+            lat, lon = site.geo.lat, site.geo.lon
+            sid = conn.execute(
+                "INSERT INTO sites(rid, lat, lon) VALUES (?, ?, ?) RETURNING sid", (rid, lat, lon)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO sites_box VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, lat, lat, lon, lon, rid, lat, lon),
+            )
 
     @staticmethod
     def _forget(conn: sqlite3.Connection, rids: list[int]) -> None:
         for rid in rids:
             conn.execute("DELETE FROM trials_fts WHERE rowid = ?", (rid,))
             conn.execute("DELETE FROM facets WHERE rid = ?", (rid,))
+            conn.execute(
+                "DELETE FROM sites_box WHERE id IN (SELECT sid FROM sites WHERE rid = ?)", (rid,)
+            )
             conn.execute("DELETE FROM sites WHERE rid = ?", (rid,))
-            conn.execute("DELETE FROM sites_box WHERE rid = ?", (rid,))
 
     def delete(self, ids: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(ids))

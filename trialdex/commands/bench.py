@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "ctgov": "parsers.ctgov_bench",
     "api": "api.bench",
     "crawl": "crawlers.bench",
+    "index": "index.bench",
 }
 
 
