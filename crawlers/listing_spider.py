@@ -45,7 +45,7 @@ RECENT_LINKS = 4096
 # Links are pulled from the markup with a pattern rather than a parsed tree: the spider
 # needs only hrefs, and building a DOM for every page costs more than storing it.
 # Anything that is not a trial or listing URL of an allowed domain is dropped anyway.
-_HREF = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+_HREF = re.compile(r"""<a\s[^>]*?(?<![-\w])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 
 
 def hrefs(markup: str) -> list[str]:

@@ -30,7 +30,7 @@ def test_normalise_gives_one_key_per_page() -> None:
 def test_hrefs_reads_every_anchor_form() -> None:
     markup = (
         "<a href=\"/a?x=1&amp;page=2\">x</a><A class=b HREF='/b'>y</A><a href=/c>z</a>"
-        '<link href="/not-an-anchor"><a name="no-href">q</a><a\n  href=" /d ">d</a>'
+        '<link href="/not-an-anchor"><a name="no-href" data-href="/e">q</a><a\n  href=" /d ">d</a>'
     )
     assert hrefs(markup) == ["/a?x=1&page=2", "/b", "/c", "/d"]
 
