@@ -27,7 +27,7 @@ from api.params import parse_search
 from api.problems import ApiProblem, ParameterProblem, Problem
 from api.state import BackendHolder
 from index.errors import SearchRequestError
-from index.search_models import FACETS, SearchRequest, SearchResponse, SortBy
+from index.search_models import FACETS, SearchRequest, SearchResponse, SortBy, facet_spec
 from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import Site, TrialRecord
 
@@ -133,6 +133,19 @@ def humanise(value: Any) -> str:
     return spaced.capitalize()
 
 
+# Facets whose values are codes (PHASE2, INDUSTRY) shown in words; others as written.
+CODED_FACETS = frozenset(
+    name
+    for name in FACETS
+    if facet_spec(name).enum_values or name in {"sponsor_class", "intervention_type"}
+)
+
+
+def facet_value_label(value: str, facet: str) -> str:
+    """'PHASE2' under phase is 'Phase 2'; 'NSCLC' under condition stays 'NSCLC'."""
+    return humanise(value) if facet in CODED_FACETS else value
+
+
 def highlight(fragment: str) -> Markup:
     """A backend highlight fragment as safe HTML: everything escaped except <mark>."""
     escaped = str(escape(fragment))
@@ -190,6 +203,7 @@ def format_km(km: float | None) -> str:
 
 
 templates.env.filters["humanise"] = humanise
+templates.env.filters["facet_value"] = facet_value_label
 templates.env.filters["highlight"] = highlight
 templates.env.filters["km"] = format_km
 templates.env.globals["FACET_LABELS"] = FACET_LABELS

@@ -8,6 +8,7 @@ import lxml.html
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.ui import facet_value_label
 from tests.api.records import RICH_ID
 
 
@@ -135,3 +136,11 @@ def test_unavailable_backend_is_explained_on_the_page() -> None:
             assert response.status_code == 503
             assert response.headers["content-type"].startswith("text/html")
             assert "Search unavailable" in response.text
+
+
+def test_coded_values_read_as_words_and_free_text_as_written() -> None:
+    assert facet_value_label("PHASE2", "phase") == "Phase 2"
+    assert facet_value_label("NOT_YET_RECRUITING", "status") == "Not yet recruiting"
+    assert facet_value_label("EARLY_PHASE1", "phase") == "Early phase 1"
+    assert facet_value_label("NSCLC", "condition") == "NSCLC"
+    assert facet_value_label("INDUSTRY", "sponsor_class") == "Industry"
