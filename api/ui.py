@@ -23,11 +23,18 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.geocode import Place, UnknownPlaceError, lookup
-from api.params import parse_search
+from api.params import PARAMETER_NAMES, parse_search
 from api.problems import ApiProblem, ParameterProblem, Problem
 from api.state import BackendHolder
 from index.errors import SearchRequestError
-from index.search_models import FACETS, SearchRequest, SearchResponse, SortBy, facet_spec
+from index.search_models import (
+    FACETS,
+    FacetValue,
+    SearchRequest,
+    SearchResponse,
+    SortBy,
+    facet_spec,
+)
 from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import Site, TrialRecord
 
@@ -36,7 +43,6 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
-UI_ONLY = ("place",)  # parameters of the page that the API does not take
 RADIUS_CHOICES = ("10mi", "25mi", "50mi", "100mi", "250mi", "500mi")
 DEFAULT_RADIUS = "100mi"
 FACET_LABELS = {name: name.replace("_", " ").capitalize() for name in FACETS}
@@ -108,8 +114,13 @@ class SearchState:
         return "/" + ("?" + urlencode(pairs) if pairs else "")
 
     def api_pairs(self, place: Place | None) -> list[tuple[str, str]]:
-        """The pairs the API takes: ``place`` resolved into ``near``."""
-        pairs = [(k, v) for k, v in self.pairs if k not in UI_ONLY]
+        """The pairs the API takes: ``place`` resolved into ``near``.
+
+        Unknown names (a tracking tag on a shared link) are left out: the page is
+        lenient where the API is strict.
+        """
+        known = set(PARAMETER_NAMES)
+        pairs = [(k, v) for k, v in self.pairs if k in known]
         if place is not None and not self.get("near"):
             pairs.append(("near", place.near))
             if not self.get("radius_km") and self.get("sort") != SortBy.DISTANCE.value:
@@ -296,8 +307,6 @@ def _page_facets(result: SearchResponse, search: SearchRequest) -> list[Any]:
         shown = {v.value for v in facet.values}
         missing = [v for v in search.selected(name) if v not in shown]
         if missing:
-            from index.search_models import FacetValue
-
             extra = [FacetValue(value=v, count=0, selected=True) for v in missing]
             facet = facet.model_copy(update={"values": [*facet.values, *extra]})
         ordered.append(facet)

@@ -144,3 +144,8 @@ def test_coded_values_read_as_words_and_free_text_as_written() -> None:
     assert facet_value_label("EARLY_PHASE1", "phase") == "Early phase 1"
     assert facet_value_label("NSCLC", "condition") == "NSCLC"
     assert facet_value_label("INDUSTRY", "sponsor_class") == "Industry"
+
+
+def test_page_ignores_unknown_parameters_on_shared_links(client: TestClient) -> None:
+    doc = page(client, "/?q=asthma&utm_source=newsletter")
+    assert "for “asthma”" in doc.xpath("//h1")[0].text_content()
