@@ -47,6 +47,7 @@ from index.search_models import (
     SortBy,
     date_bound,
 )
+from index.sqlite_postings import FacetPostings, Membership, bitmap, positions
 from index.text import BOOSTS, HIGHLIGHT_FIELDS, Clause, query_clauses
 from parsers.errors import ServiceError
 from parsers.records import TrialRecord
@@ -100,20 +101,6 @@ class _Where:
         return " AND ".join(self.sql) if self.sql else "1"
 
 
-def _facet_where(filters: dict[str, list[str]], skip: str | None = None) -> _Where:
-    where = _Where()
-    for name, values in filters.items():
-        if name == skip or not values:
-            continue
-        marks = ",".join("?" * len(values))
-        where.add(
-            f"t.rid IN (SELECT rid FROM facets WHERE facet = ? AND value IN ({marks}))",
-            name,
-            *values,
-        )
-    return where
-
-
 class SqliteBackend:
     """`SearchBackend` on an SQLite file (created on first use)."""
 
@@ -123,6 +110,7 @@ class SqliteBackend:
         self.path = Path(path)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
+        self._postings_cache: FacetPostings | None = None
         self._ready = False
         self._lock = threading.Lock()
 
@@ -142,6 +130,12 @@ class SqliteBackend:
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.create_function("haversine_km", 4, haversine_km, deterministic=True)
+            # Per-connection scratch table: the rows of a page sorted in SQL.
+            conn.executescript(
+                """
+                CREATE TEMP TABLE c_full(rid INTEGER PRIMARY KEY);
+                """
+            )
             self._local.conn = conn
             self._all_conns().append(conn)
         if not self._ready:
@@ -170,7 +164,7 @@ class SqliteBackend:
                     has_results INTEGER
                 );
                 CREATE INDEX IF NOT EXISTS trials_source ON trials(source);
-                CREATE INDEX IF NOT EXISTS trials_start ON trials(start_sort, id);
+                CREATE INDEX IF NOT EXISTS trials_start ON trials(start_sort DESC, id);
                 CREATE VIRTUAL TABLE IF NOT EXISTS trials_fts USING fts5(
                     {cols}, tokenize = 'porter unicode61 remove_diacritics 2'
                 );
@@ -231,6 +225,11 @@ class SqliteBackend:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            # Cached whole-index facet counts are keyed by this.
+            conn.execute(
+                "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -359,11 +358,9 @@ class SqliteBackend:
             return {r[0] for r in conn.execute("SELECT id FROM trials")}
         return {r[0] for r in conn.execute("SELECT id FROM trials WHERE source = ?", (source,))}
 
-    def _base_where(self, request: SearchRequest, match: str | None) -> _Where:
-        """Everything but the facet selections (those are multi-select)."""
+    def _base_where(self, request: SearchRequest) -> _Where:
+        """Conditions on ``t`` (trials) other than text and facet selections."""
         where = _Where()
-        if match is not None:
-            where.add("t.rid IN (SELECT rowid FROM trials_fts WHERE trials_fts MATCH ?)", match)
         if request.has_results is not None:
             where.add("t.has_results = ?", int(request.has_results))
         if request.start_date_from:
@@ -391,23 +388,55 @@ class SqliteBackend:
         return where
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        """One read transaction: the text and non-facet filters in SQL give the
+        base set; facet selections and counts are bitmap operations
+        (`index.sqlite_postings`); the page of hits comes back in sort order."""
         started = time.perf_counter()
-        conn = self._conn()
         clauses = query_clauses(request.q) if request.q else []
         match = _fts_query(clauses) if clauses else None
-        base = self._base_where(request, match)
-        selected = _facet_where(request.filters)
-        where = base.plus(selected)
+        after: list[Any] | None = None
+        if request.cursor:
+            after = cursors.decode(request.cursor, self.name, request.sort, 2)
+            if not isinstance(after[1], str) or not isinstance(after[0], int | float | str):
+                raise SearchRequestError("cursor does not fit this query; start again")
+        conn = self._conn()
+        conn.execute("BEGIN")
         try:
-            total = conn.execute(
-                f"SELECT count(*) FROM trials t WHERE {where.clause()}", where.params
-            ).fetchone()[0]
-            hits, next_cursor = self._hits(conn, request, where, match)
+            postings = self._postings(conn)
+            base = self._base_where(request)
+            ranked: list[tuple[int, float, str]] | None = None
+            if match is not None:
+                weights = ", ".join(str(w) for w in _WEIGHTS)
+                ranked = conn.execute(
+                    f"SELECT f.rowid, bm25(trials_fts, {weights}) AS score, t.id "
+                    "FROM trials_fts f JOIN trials t ON t.rid = f.rowid "
+                    f"WHERE trials_fts MATCH ? AND {base.clause()} ORDER BY score, t.id",
+                    [match, *base.params],
+                ).fetchall()
+                base_bits = bitmap((r[0] for r in ranked), postings.size)
+            elif base.sql:
+                rows = conn.execute(
+                    f"SELECT t.rid FROM trials t WHERE {base.clause()}", base.params
+                )
+                base_bits = bitmap((r[0] for r in rows), postings.size)
+            else:
+                base_bits = postings.all
+            chosen = {
+                name: postings.selection(name, values)
+                for name, values in request.filters.items()
+                if values
+            }
+            full = base_bits
+            for bits in chosen.values():
+                full &= bits
+            hits, next_cursor = self._hits(conn, request, full, postings, ranked, after)
+            facets, timed_out = self._facets(request, postings, base_bits, chosen, full)
         except sqlite3.OperationalError as exc:
             raise ServiceError(f"SQLite index {self.path}: {exc}") from exc
-        facets, timed_out = self._facets(conn, request, base, request.facet_names())
+        finally:
+            conn.execute("COMMIT")
         return SearchResponse(
-            total=total,
+            total=full.bit_count(),
             hits=hits,
             facets=facets,
             facets_timed_out=timed_out,
@@ -416,133 +445,148 @@ class SqliteBackend:
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
+    def _postings(self, conn: sqlite3.Connection) -> FacetPostings:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        generation = str(row[0]) if row else "0"
+        current = self._postings_cache
+        if current is None or current.generation != generation:
+            current = self._postings_cache = FacetPostings(conn, generation)
+        return current
+
     def _hits(
-        self, conn: sqlite3.Connection, request: SearchRequest, where: _Where, match: str | None
+        self,
+        conn: sqlite3.Connection,
+        request: SearchRequest,
+        full: int,
+        postings: FacetPostings,
+        ranked: list[tuple[int, float, str]] | None,
+        after: list[Any] | None,
     ) -> tuple[list[Hit], str | None]:
-        if request.size == 0:
+        if request.size == 0 or not full:
             return [], None
-        select = ["t.id", "t.record", "t.rid"]
-        joins = ""
-        params: list[Any] = []
-        if request.sort == SortBy.RELEVANCE and match is not None:
-            weights = ", ".join(str(w) for w in _WEIGHTS)
-            key_sql, key_order = f"bm25(trials_fts, {weights})", "ASC"
-            joins = "JOIN trials_fts ON trials_fts.rowid = t.rid AND trials_fts MATCH ?"
-            params.append(match)
-        elif request.sort == SortBy.RELEVANCE:
-            key_sql, key_order = "0.0", "ASC"
-        elif request.sort == SortBy.START_DATE:
-            key_sql, key_order = "t.start_sort", "DESC"
+        want = request.size + 1
+        page: list[tuple[int, Any, str]] = []  # (rid, sort key, id)
+        if request.sort == SortBy.RELEVANCE and ranked is not None:
+            inside = Membership(full)
+            for rid, score, id_ in ranked:
+                if rid in inside and (after is None or (score, id_) > (after[0], after[1])):
+                    page.append((rid, score, id_))
+                    if len(page) == want:
+                        break
         else:
-            assert request.near is not None
-            key_sql = (
-                "(SELECT min(haversine_km(?, ?, s.lat, s.lon)) FROM sites s WHERE s.rid = t.rid)"
-            )
-            key_order = "ASC"
-            params.extend([request.near.lat, request.near.lon])
-        # Trials with no site sort last by distance.
-        key_expr = f"coalesce({key_sql}, 1e12)" if request.sort == SortBy.DISTANCE else key_sql
-        select.append(f"{key_expr} AS sort_key")
-        page_where = _Where(list(where.sql), list(where.params))
-        if request.cursor:
-            after_key, after_id = cursors.decode(request.cursor, self.name, request.sort, 2)
-            if not isinstance(after_id, str):
-                raise SearchRequestError(
-                    "cursor does not fit this query; start from the first page"
+            params: list[Any] = []
+            if request.sort == SortBy.RELEVANCE:
+                key_sql, order = "0.0", "ASC"
+            elif request.sort == SortBy.START_DATE:
+                key_sql, order = "t.start_sort", "DESC"
+            else:
+                assert request.near is not None
+                # Trials with no site sort last.
+                key_sql = (
+                    "coalesce((SELECT min(haversine_km(?, ?, s.lat, s.lon)) FROM sites s "
+                    "WHERE s.rid = t.rid), 1e12)"
                 )
-            op = "<" if key_order == "DESC" else ">"
-            page_where.add(
-                f"(sort_key {op} ? OR (sort_key = ? AND t.id > ?))", after_key, after_key, after_id
-            )
-        if request.q and match is not None:
-            # highlight() needs the FTS row of this query.
-            hl = [
-                f"highlight(trials_fts, {_FTS_NAMES.index(f.replace('.', '_'))}, "
-                "'<mark>', '</mark>')"
-                for f in HIGHLIGHT_FIELDS
-            ]
-            if not joins:
-                joins = "JOIN trials_fts ON trials_fts.rowid = t.rid AND trials_fts MATCH ?"
-                params.append(match)
-            select.extend(hl)
-        sql = (
-            f"SELECT {', '.join(select)} FROM trials t {joins} "
-            f"WHERE {page_where.clause()} "
-            f"ORDER BY sort_key {key_order}, t.id ASC LIMIT ?"
+                order = "ASC"
+                params.extend([request.near.lat, request.near.lon])
+            source = "trials t"
+            if full != postings.all:
+                conn.execute("DELETE FROM temp.c_full")
+                conn.executemany(
+                    "INSERT INTO temp.c_full(rid) VALUES (?)", ((r,) for r in positions(full))
+                )
+                source = "temp.c_full c JOIN trials t ON t.rid = c.rid"
+            where = ""
+            if after is not None:
+                op = "<" if order == "DESC" else ">"
+                where = f"WHERE (sort_key {op} ? OR (sort_key = ? AND t.id > ?))"
+                params.extend([after[0], after[0], after[1]])
+            page = conn.execute(
+                f"SELECT t.rid, {key_sql} AS sort_key, t.id FROM {source} {where} "
+                f"ORDER BY sort_key {order}, t.id ASC LIMIT ?",
+                [*params, want],
+            ).fetchall()
+        more = len(page) > request.size
+        page = page[: request.size]
+        rids = [row[0] for row in page]
+        marks = ",".join("?" * len(rids))
+        raw = dict(
+            conn.execute(f"SELECT rid, record FROM trials WHERE rid IN ({marks})", rids).fetchall()
         )
-        # Selected expressions may be referenced in WHERE through their alias;
-        # SQLite allows that, and it keeps one definition of the key.
-        rows = conn.execute(sql, [*params, *page_where.params, request.size + 1]).fetchall()
-        more = len(rows) > request.size
-        rows = rows[: request.size]
+        marked = self._highlights(conn, request, rids) if ranked is not None and rids else {}
         hits = []
-        for row in rows:
-            record = TrialRecord.model_validate_json(row[1])
-            score = None
-            if request.sort == SortBy.RELEVANCE and match is not None:
-                score = round(-float(row[3]), 6)
-            highlights: dict[str, list[str]] = {}
-            for name, text in zip(HIGHLIGHT_FIELDS, row[4:], strict=False):
-                if text and "<mark>" in text:
-                    highlights[name] = [t for t in text.split("\n") if "<mark>" in t]
-            hit = Hit(record=record, score=score, highlights=highlights)
+        for rid, key, _id in page:
+            record = TrialRecord.model_validate_json(raw[rid])
+            hit_score: float | None = None
+            if request.sort == SortBy.RELEVANCE and ranked is not None:
+                hit_score = round(-float(key), 6)
+            highlights = {
+                name: [t for t in text.split("\n") if "<mark>" in t]
+                for name, text in zip(HIGHLIGHT_FIELDS, marked.get(rid, []), strict=False)
+                if text and "<mark>" in text
+            }
+            hit = Hit(record=record, score=hit_score, highlights=highlights)
             if request.near is not None:
                 found = nearest_site(record.sites, request.near)
                 if found is not None:
                     hit.nearest_site, hit.distance_km = found[0], round(found[1], 3)
             hits.append(hit)
         next_cursor = None
-        if more and rows:
-            last = rows[-1]
-            next_cursor = cursors.encode(self.name, request.sort, [last[3], last[0]])
+        if more and page:
+            next_cursor = cursors.encode(self.name, request.sort, [page[-1][1], page[-1][2]])
         return hits, next_cursor
 
+    @staticmethod
+    def _highlights(
+        conn: sqlite3.Connection, request: SearchRequest, rids: list[int]
+    ) -> dict[int, list[str]]:
+        match = _fts_query(query_clauses(request.q or ""))
+        columns = ", ".join(
+            f"highlight(trials_fts, {_FTS_NAMES.index(f.replace('.', '_'))}, '<mark>', '</mark>')"
+            for f in HIGHLIGHT_FIELDS
+        )
+        marks = ",".join("?" * len(rids))
+        rows = conn.execute(
+            f"SELECT rowid, {columns} FROM trials_fts "
+            f"WHERE trials_fts MATCH ? AND rowid IN ({marks})",
+            [match, *rids],
+        )
+        return {row[0]: list(row[1:]) for row in rows}
+
+    @staticmethod
     def _facets(
-        self, conn: sqlite3.Connection, request: SearchRequest, base: _Where, names: list[str]
+        request: SearchRequest,
+        postings: FacetPostings,
+        base: int,
+        chosen: dict[str, int],
+        full: int,
     ) -> tuple[list[Facet], list[str]]:
-        counts: dict[str, list[tuple[str, int]]] = {}
-        timed_out: list[str] = []
-        # Facets without a selection share one pass over the fully filtered set;
-        # each selected facet is counted under the other selections only.
-        shared = [n for n in names if not request.selected(n)]
-        groups: list[tuple[list[str], _Where]] = []
-        if shared:
-            groups.append((shared, base.plus(_facet_where(request.filters))))
-        for name in names:
-            if request.selected(name):
-                groups.append(([name], base.plus(_facet_where(request.filters, skip=name))))
         deadline = time.monotonic() + FACET_TIME_LIMIT_S
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        try:
-            for group_names, where in groups:
-                marks = ",".join("?" * len(group_names))
-                sql = (
-                    f"SELECT facet, value, count(*) FROM facets WHERE facet IN ({marks}) "
-                    f"AND rid IN (SELECT t.rid FROM trials t WHERE {where.clause()}) "
-                    "GROUP BY facet, value"
-                )
-                try:
-                    for name, value, n in conn.execute(sql, [*group_names, *where.params]):
-                        counts.setdefault(name, []).append((value, n))
-                except sqlite3.OperationalError as exc:
-                    if "interrupt" not in str(exc):
-                        raise ServiceError(f"SQLite index {self.path}: {exc}") from exc
-                    timed_out.extend(group_names)
-        finally:
-            conn.set_progress_handler(None, 0)
-        facets = []
-        for name in names:
-            chosen = set(request.selected(name))
-            values = sorted(counts.get(name, []), key=lambda vc: (-vc[1], vc[0].encode()))
+        facets: list[Facet] = []
+        timed_out: list[str] = []
+        for name in request.facet_names():
+            if time.monotonic() > deadline:
+                timed_out.append(name)
+                facets.append(Facet(name=name, timed_out=True))
+                continue
+            # Multi-select: a selected facet is counted under the other selections only.
+            candidates = full
+            if name in chosen:
+                candidates = base
+                for other, bits in chosen.items():
+                    if other != name:
+                        candidates &= bits
+            values = sorted(
+                postings.counts(name, candidates), key=lambda vc: (-vc[1], vc[0].encode())
+            )
+            selected = set(request.selected(name))
             facets.append(
                 Facet(
                     name=name,
                     truncated=len(values) > request.facet_size,
                     values=[
-                        FacetValue(value=v, count=c, selected=v in chosen)
+                        FacetValue(value=v, count=c, selected=v in selected)
                         for v, c in values[: request.facet_size]
                     ],
-                    timed_out=name in timed_out,
                 )
             )
         return facets, timed_out
