@@ -12,7 +12,8 @@ In one run on this machine:
 Latency is measured around `SearchBackend.search()` (request building, the
 round trip, and turning hits into records), as the API sees it; Elasticsearch's
 own ``took`` is reported beside it. ``--keep`` leaves the Elasticsearch index
-behind its alias (default ``bench-trials``) for the API benchmark.
+behind its alias (default ``trials-bench``, ``$TRIALDEX_BENCH_ALIAS``) for the
+API benchmark.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -277,7 +279,11 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--chunk", type=int, default=1000, help="bulk chunk size")
     parser.add_argument("--threads", type=int, default=2, help="bulk requests in flight")
     parser.add_argument("--url", help="Elasticsearch (default $ELASTICSEARCH_URL or dev server)")
-    parser.add_argument("--alias", default="bench-trials")
+    parser.add_argument(
+        "--alias",
+        default=os.environ.get("TRIALDEX_BENCH_ALIAS", "trials-bench"),
+        help="Elasticsearch alias (default trials-bench, which `trialdex bench api` serves)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="leave the Elasticsearch index in place"
     )
