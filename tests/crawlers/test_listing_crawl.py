@@ -99,6 +99,8 @@ def test_full_crawl_reports_refusals_and_robots_skips(
     site, summary, raw = full_crawl
     assert [url for url, _ in summary.failed] == [site.oversized_url()]
     assert "size cap" in summary.failed[0][1]
+    log = (raw / "logs" / "listing.log").read_text()
+    assert f"Failed {site.oversized_url()}: refused: larger than the size cap" in log
     draft = next(u for u in site.disallowed_urls() if "/trial/" in u)
     assert summary.skipped == [(draft, "disallowed by robots.txt")]
     # The redirect is kept as the 301 it was, next to the canonical page.

@@ -179,3 +179,11 @@ def test_size_knob_and_bad_arguments() -> None:
         SampleSite(n_trials=3)
     with pytest.raises(ValueError, match="unknown layout"):
         SampleSite(layout_mix=("fancy",))  # type: ignore[arg-type]
+
+
+def test_sample_site_command_is_registered() -> None:
+    from trialdex.cli import build_parser
+
+    args = build_parser().parse_args(["sample-site", "--port", "0", "--trials", "20"])
+    assert (args.port, args.trials, args.layout_version, args.no_failures) == (0, 20, 1, False)
+    assert callable(args.func)
