@@ -3,6 +3,8 @@
 - `RetryAfterMiddleware`: Scrapy's retries, plus waiting: ``Retry-After`` on
   429/503 (seconds or an HTTP date), an exponential backoff otherwise. A 429
   pauses the whole download slot (the site), not just the one URL.
+- `RobotsCrawlDelayMiddleware`: robots.txt rules as Scrapy applies them, plus
+  the site's ``Crawl-delay``, which Scrapy alone ignores.
 - `ConditionalRequestMiddleware`: asks with ``If-None-Match`` /
   ``If-Modified-Since`` from the raw store's latest response of the URL, and
   turns a 304 back into the stored page (flagged ``not-modified``) so spiders
@@ -10,7 +12,7 @@
 - `FrontierMiddleware`: keeps every request of the run in the durable frontier
   and drops URLs the run has already scheduled or settled.
 
-The first two are generic (any spider, any source).
+The first three are generic (any spider, any source).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from typing import Any, Self
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import sleep
@@ -43,6 +47,7 @@ NOT_BEFORE = "trialdex_not_before"  # request.meta: monotonic time before which 
 KNOWN = "trialdex_known"  # request.meta: the stored RawResponse a conditional request refers to
 NOT_MODIFIED = "trialdex_not_modified"  # request.meta: the response is the stored page (304)
 KIND = "trialdex_kind"  # request.meta: frontier kind ("page", "sitemap", ...)
+CRAWL_DELAY = "trialdex_crawl_delay"  # request.meta: seconds between requests, from robots.txt
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -70,6 +75,9 @@ def _slot_key(request: Request) -> str:
 class RetryAfterMiddleware(RetryMiddleware):
     """Retries on RETRY_HTTP_CODES and network errors, waiting before each retry.
 
+    Before any request it also waits while its site is paused (a 429) and, when
+    `RobotsCrawlDelayMiddleware` marked it, for its turn under robots.txt Crawl-delay.
+
     Settings: RETRY_BACKOFF_BASE (s, doubled per attempt), RETRY_BACKOFF_MAX,
     RETRY_AFTER_MAX (a longer Retry-After gives the request up).
     """
@@ -80,6 +88,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 600.0)
         self._paused: dict[str, float] = {}  # slot -> monotonic time it may resume
+        self._next_turn: dict[str, float] = {}  # slot -> earliest start under Crawl-delay
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -91,10 +100,17 @@ class RetryAfterMiddleware(RetryMiddleware):
         return float(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
     async def process_request(self, request: Request) -> None:
-        until = max(request.meta.get(NOT_BEFORE, 0.0), self._paused.get(_slot_key(request), 0.0))
-        wait = until - time.monotonic()
-        if wait > 0:
-            await sleep(wait)
+        slot = _slot_key(request)
+        now = time.monotonic()
+        until = max(request.meta.get(NOT_BEFORE, 0.0), self._paused.get(slot, 0.0), now)
+        spacing = request.meta.get(CRAWL_DELAY)
+        if spacing:
+            # Reserve the next free turn on this site, so concurrent requests
+            # line up at least Crawl-delay apart whatever the throttle does.
+            until = max(until, self._next_turn.get(slot, 0.0))
+            self._next_turn[slot] = until + float(spacing)
+        if until > now:
+            await sleep(until - now)
 
     def process_response(  # type: ignore[override]  # Scrapy >= 2.13 passes no spider
         self, request: Request, response: Response
@@ -138,6 +154,30 @@ class RetryAfterMiddleware(RetryMiddleware):
             attempt = int(retry.meta.get("retry_times", 1))
             retry.meta[NOT_BEFORE] = time.monotonic() + self.backoff(attempt)
         return retry
+
+
+class RobotsCrawlDelayMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, plus the site's ``Crawl-delay`` for our user agent.
+
+    The delay (capped by ROBOTSTXT_CRAWL_DELAY_MAX) is put in the request's meta;
+    `RetryAfterMiddleware` spaces the site's requests by it. Replaces
+    ``scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware`` at the same order.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_crawl_delay = crawler.settings.getfloat("ROBOTSTXT_CRAWL_DELAY_MAX", 30.0)
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        super().process_request_2(rp, request)  # raises IgnoreRequest when disallowed
+        if rp is None:
+            return
+        agent = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent
+        )
+        delay = rp.crawl_delay(agent or "")
+        if delay:
+            request.meta[CRAWL_DELAY] = min(float(delay), self.max_crawl_delay)
 
 
 class ConditionalRequestMiddleware:

@@ -522,10 +522,14 @@ def render_listing(
     return _page(f"{condition.name} Clinical Trials | Power", "".join(out), canonical)
 
 
-def render_robots(base_url: str, disallowed: Sequence[str]) -> str:
+def render_robots(
+    base_url: str, disallowed: Sequence[str], *, crawl_delay: float | None = None
+) -> str:
+    delay = [f"Crawl-delay: {crawl_delay:g}"] if crawl_delay else []
     lines = [
         "User-agent: *",
         *(f"Disallow: {d}" for d in disallowed),
+        *delay,
         "",
         f"Sitemap: {base_url}/sitemap.xml",
     ]

@@ -86,6 +86,7 @@ class SampleSite:
         retry_after: int = 1,
         slow_seconds: float = 0.3,
         oversize_bytes: int = 0,
+        crawl_delay: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -105,6 +106,7 @@ class SampleSite:
         self.retry_after = retry_after
         self.slow_seconds = slow_seconds
         self.oversize_bytes = oversize_bytes
+        self.crawl_delay = crawl_delay
         self._host, self._port = host, port
         self._slugs = [trial_slug(root_seed, i) for i in range(n_trials)]
         self._by_slug = {s: i for i, s in enumerate(self._slugs)}
@@ -277,7 +279,9 @@ class SampleSite:
         parts = urlsplit(raw_path)
         path = parts.path
         if path == "/robots.txt":
-            body = render_robots(self.base_url, DISALLOWED if self.failures else ())
+            body = render_robots(
+                self.base_url, DISALLOWED if self.failures else (), crawl_delay=self.crawl_delay
+            )
             return _Page(200, body.encode(), "text/plain; charset=utf-8", _EPOCH)
         if path == "/sitemap.xml":
             urls = [self.listing_url(c) for c in self.conditions]

@@ -29,6 +29,7 @@ def user_agent(contact_url: str) -> str:
 USER_AGENT = user_agent(TRIALDEX_CONTACT_URL)
 
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_CRAWL_DELAY_MAX = 30.0  # a site's Crawl-delay is honoured up to this many seconds
 
 # Politeness: a few parallel requests per site, paced by observed latency.
 CONCURRENT_REQUESTS = 16
@@ -67,6 +68,8 @@ LOG_LEVEL = "INFO"
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.RobotsCrawlDelayMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.RetryAfterMiddleware": 550,
     # Below compression and redirects on the way out, so a 304 is turned back

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -198,3 +199,15 @@ def test_crawl_from_the_sitemap_alone_reaches_every_page(tmp_path: Path) -> None
         assert summary.finished and not summary.failed
         assert set(stored_counts(tmp_path)) == site.expected_stored_urls() | {site.sitemap_url()}
         assert any("?page=" in u for u in site.expected_listing_urls())  # pagination followed
+
+
+def test_robots_crawl_delay_spaces_the_requests(tmp_path: Path) -> None:
+    with SampleSite(root_seed=2, n_trials=8, failures=False, crawl_delay=0.2) as site:
+        summary = crawl_listing(
+            [site.listing_url(site.conditions[0])], tmp_path, settings_overrides=FAST
+        )
+        assert summary.finished and summary.fetched == len(site.expected_stored_urls())
+        times = sorted(r.time for r in site.log if r.path != "/robots.txt")
+        gaps = [b - a for a, b in pairwise(times)]
+        # Arrival times jitter by a few milliseconds on loopback; the spacing does not.
+        assert min(gaps) >= 0.2 - 0.02
