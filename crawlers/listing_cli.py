@@ -30,6 +30,7 @@ from typing import Any
 
 from crawlers.frontier import CrawlSummary, Frontier
 from parsers.errors import ConfigurationError, ServiceError
+from trialdex.locations import raw_dir
 
 __all__ = ["CrawlSummary", "crawl_listing", "register"]
 
@@ -143,8 +144,8 @@ def register(sub: Any) -> None:
     p.add_argument("--sitemap", action="append", default=[], metavar="URL")
     p.add_argument(
         "--raw-dir",
-        default=os.environ.get("TRIALDEX_RAW_DIR", "data/raw"),
-        help="raw store directory (default: $TRIALDEX_RAW_DIR or data/raw)",
+        default=str(raw_dir()),
+        help="raw store directory (default $TRIALDEX_RAW_DIR, else $TRIALDEX_HOME/raw)",
     )
     p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN")
     p.add_argument(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 
 from trialdex import __version__
+from trialdex.locations import raw_dir
 
 BOT_NAME = "trialdex"
 SPIDER_MODULES = ["crawlers.listing_spider"]
 
 # Where raw responses and the crawl frontier live (``--raw-dir`` overrides).
-TRIALDEX_RAW_DIR = os.environ.get("TRIALDEX_RAW_DIR", "data/raw")
+TRIALDEX_RAW_DIR = str(raw_dir())
 # Sites must be able to reach whoever runs the crawler.
 TRIALDEX_CONTACT_URL = os.environ.get(
     "TRIALDEX_CONTACT_URL", "https://github.com/trialdex/trialdex#crawler"

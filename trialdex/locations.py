@@ -31,3 +31,9 @@ def corpus_dir() -> Path:
 def data_dir() -> Path:
     """Working data (raw store, records, SQLite index, Airflow home): ``TRIALDEX_HOME`` or ./var."""
     return Path(os.environ.get("TRIALDEX_HOME", REPO / "var")).resolve()
+
+
+def raw_dir() -> Path:
+    """The raw store of crawled pages: ``TRIALDEX_RAW_DIR``, else ``raw`` in the data dir."""
+    explicit = os.environ.get("TRIALDEX_RAW_DIR")
+    return Path(explicit).resolve() if explicit else data_dir() / "raw"

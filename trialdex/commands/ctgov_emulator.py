@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         retry_after=args.retry_after,
     )
     print(f"ClinicalTrials.gov API v2 emulator: {len(emulator.studies)} studies at {emulator.url}")
-    print(f"  try: trialdex crawl ctgov --base-url {emulator.url} --raw-dir data/raw")
+    print(f"  try: trialdex crawl ctgov --base-url {emulator.url}")
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()
     return 0
