@@ -135,7 +135,11 @@ def crawl_listing(
 
 def _result(partition: Partition, manifest: dict[str, Any]) -> dict[str, Any]:
     """What the crawl task hands on through XCom: paths and counts only."""
+    summary = manifest.get("summary") or {}
+    failed = summary.get("failed")  # listing: [(url, reason)]; ctgov: a count in "failures"
+    failures = len(failed) if isinstance(failed, list) else int(summary.get("failures") or 0)
     return {
+        "fetch_failures": failures,
         "source": partition.source,
         "partition": str(partition.dir),
         "manifest": str(partition.dir / MANIFEST),
