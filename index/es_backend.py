@@ -34,7 +34,7 @@ from index.es_mapping import (
     index_body,
     probe_analysis,
 )
-from index.es_query import search_body, suggest_body
+from index.es_query import SHARED, search_body, selected_agg_name, suggest_body
 from index.geo import nearest_site
 from index.search_models import (
     FACETS,
@@ -345,7 +345,12 @@ class ElasticsearchBackend:
         facets = []
         aggs = found.get("aggregations", {})
         for name in request.facet_names():
-            terms = aggs.get(name, {}).get("values", {})
+            holder = (
+                aggs.get(SHARED, {})
+                if not request.selected(name)
+                else aggs.get(selected_agg_name(name), {})
+            )
+            terms = holder.get(name, {})
             chosen = set(request.selected(name))
             facets.append(
                 Facet(

@@ -100,6 +100,15 @@ def analysis_settings(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def _keyword(spec: FieldSpec) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
+    if spec.index_as.facet:
+        # Facets aggregate on every search: build their ordinals at refresh,
+        # not on the first search after it.
+        mapping["eager_global_ordinals"] = True
+    return mapping
+
+
 def _leaf(spec: FieldSpec) -> dict[str, Any]:
     kind = spec.index_as.kind
     if kind == "text":
@@ -114,10 +123,10 @@ def _leaf(spec: FieldSpec) -> dict[str, Any]:
             # bulk indexing rate for nothing.
             mapping["index"] = False
         if spec.index_as.facet:
-            mapping["fields"] = {"keyword": {"type": "keyword", "ignore_above": KEYWORD_LIMIT}}
+            mapping["fields"] = {"keyword": _keyword(spec)}
         return mapping
     if kind == "keyword":
-        return {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
+        return _keyword(spec)
     if kind == "date":
         if spec.py_type is datetime:
             return {"type": "date"}

@@ -132,22 +132,43 @@ def selection_filters(request: SearchRequest, skip: str | None = None) -> list[d
     ]
 
 
-def facet_aggs(request: SearchRequest) -> dict[str, Any]:
-    aggs: dict[str, Any] = {}
-    for name in request.facet_names():
-        others = selection_filters(request, skip=name)
-        aggs[name] = {
-            "filter": {"bool": {"filter": others}} if others else {"match_all": {}},
-            "aggs": {
-                "values": {
-                    "terms": {
-                        "field": facet_field(name),
-                        "size": request.facet_size,
-                        "order": [{"_count": "desc"}, {"_key": "asc"}],
-                    }
-                }
-            },
+SHARED = "facets"
+
+
+def selected_agg_name(name: str) -> str:
+    return f"selected_{name}"
+
+
+def _terms(name: str, size: int) -> dict[str, Any]:
+    return {
+        "terms": {
+            "field": facet_field(name),
+            "size": size,
+            "order": [{"_count": "desc"}, {"_key": "asc"}],
         }
+    }
+
+
+def _filtered(filters: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "filter": {"bool": {"filter": filters}} if filters else {"match_all": {}},
+        "aggs": aggs,
+    }
+
+
+def facet_aggs(request: SearchRequest) -> dict[str, Any]:
+    """Facets without a selection share one filter (every selection); each selected
+    facet gets its own, with the other facets' selections only."""
+    names = request.facet_names()
+    aggs: dict[str, Any] = {}
+    shared = {n: _terms(n, request.facet_size) for n in names if not request.selected(n)}
+    if shared:
+        aggs[SHARED] = _filtered(selection_filters(request), shared)
+    for name in names:
+        if request.selected(name):
+            aggs[selected_agg_name(name)] = _filtered(
+                selection_filters(request, skip=name), {name: _terms(name, request.facet_size)}
+            )
     return aggs
 
 

@@ -22,11 +22,8 @@ FIELDS = [
 ORDER = [{"_count": "desc"}, {"_key": "asc"}]
 
 
-def _terms_agg(field: str, size: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "filter": {"bool": {"filter": filters}} if filters else {"match_all": {}},
-        "aggs": {"values": {"terms": {"field": field, "size": size, "order": ORDER}}},
-    }
+def _terms(field: str, size: int) -> dict[str, Any]:
+    return {"terms": {"field": field, "size": size, "order": ORDER}}
 
 
 def test_empty_request_body() -> None:
@@ -36,7 +33,7 @@ def test_empty_request_body() -> None:
         "size": 21,
         "track_total_hits": True,
         "sort": [{"_score": "desc"}, {"id": "asc"}],
-        "aggs": {"phase": _terms_agg("phases", 10, [])},
+        "aggs": {"facets": {"filter": {"match_all": {}}, "aggs": {"phase": _terms("phases", 10)}}},
     }
 
 
@@ -109,9 +106,20 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
         "sort": [{"_score": "desc"}, {"id": "asc"}],
         "post_filter": {"bool": {"filter": [phase, country]}},
         "aggs": {
-            "phase": _terms_agg("phases", 5, [country]),
-            "country": _terms_agg("sites.country", 5, [phase]),
-            "sponsor": _terms_agg("sponsor.name.keyword", 5, [phase, country]),
+            # Unselected facets share one filter: every selection.
+            "facets": {
+                "filter": {"bool": {"filter": [phase, country]}},
+                "aggs": {"sponsor": _terms("sponsor.name.keyword", 5)},
+            },
+            # A selected facet is counted under the other selections only.
+            "selected_phase": {
+                "filter": {"bool": {"filter": [country]}},
+                "aggs": {"phase": _terms("phases", 5)},
+            },
+            "selected_country": {
+                "filter": {"bool": {"filter": [phase]}},
+                "aggs": {"country": _terms("sites.country", 5)},
+            },
         },
         "highlight": {
             "pre_tags": ["<mark>"],
@@ -253,7 +261,16 @@ def test_mapping_is_derived_from_the_record() -> None:
         "analyzer": "trialdex_text",
         "search_analyzer": "trialdex_search",
         "copy_to": ["all_text"],
-        "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}},
+        "fields": {
+            "keyword": {"type": "keyword", "ignore_above": 1024, "eager_global_ordinals": True}
+        },
+    }
+    assert at("eligibility.inclusion") == {
+        "type": "text",
+        "analyzer": "trialdex_text",
+        "search_analyzer": "trialdex_search",
+        "copy_to": ["all_text"],
+        "index": False,
     }
     sites = props["sites"]
     assert sites["type"] == "nested" and sites["include_in_root"] is True
