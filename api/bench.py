@@ -440,6 +440,12 @@ def run(argv: list[str]) -> int:
         action="store_true",
         help="serve a canned answer instead of Elasticsearch: the HTTP layer's own capacity",
     )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="call the Elasticsearch backend in-process from as many threads, no HTTP: "
+        "what the index alone sustains under the same mix",
+    )
     args = parser.parse_args(argv)
     suffix = FACET_CHOICES[args.facets]
     global _MIX
@@ -466,8 +472,58 @@ def run(argv: list[str]) -> int:
         flush=True,
     )
 
+    if args.direct:
+        return _run_direct(args, url)
     serve = ["trialdex.cli", "serve", "--backend", "es", "--alias", args.alias]
     return _run_server(args, serve, {"ELASTICSEARCH_URL": url}, f"alias {args.alias!r}")
+
+
+def _run_direct(args: argparse.Namespace, url: str) -> int:
+    """The same mix straight into `SearchBackend.search` from ``--clients`` threads."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import parse_qsl
+
+    from api.params import parse_search
+    from index.backend import open_backend
+
+    backend = open_backend("es", url=url, alias=args.alias)
+    per_client = max(1, args.max_requests // args.clients)
+
+    def client(offset: int, seconds: float, out: list[Sample]) -> None:
+        deadline = time.perf_counter() + seconds
+        for i in range(offset, offset + per_client):
+            if time.perf_counter() >= deadline:
+                return
+            kind, query = _MIX[i % len(_MIX)]
+            started = time.perf_counter()
+            try:
+                backend.search(parse_search(parse_qsl(query, keep_blank_values=True)))
+                status = 200
+            except Exception:  # counted, not raised: the report shows failures
+                status = 0
+            out.append(Sample(kind, status, (time.perf_counter() - started) * 1000))
+
+    def phase(seconds: float, start: int) -> Results:
+        samples: list[Sample] = []
+        began = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            for c in range(args.clients):
+                pool.submit(client, start + c * len(_MIX) // args.clients, seconds, samples)
+        return Results(samples, time.perf_counter() - began)
+
+    try:
+        print(
+            f"direct: {args.clients} threads calling the backend; facets={args.facets}; "
+            f"warming up {args.warmup:.0f} s ...",
+            flush=True,
+        )
+        phase(args.warmup, 0)
+        print(f"measuring for up to {args.seconds:.0f} s ...", flush=True)
+        results = phase(args.seconds, 5000)
+    finally:
+        backend.close()
+    report(results, args.clients)
+    return 0
 
 
 def _run_server(args: argparse.Namespace, target: list[str], env: dict[str, str], what: str) -> int:
