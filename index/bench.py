@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from index.backend import Progress
-from index.generator import RecordGenerator, load_tables
+from index.generator import GENERATOR_VERSION, RecordGenerator, load_tables
 from index.search_models import SearchRequest
 
 BENCH_DIR = Path("var") / "bench"
@@ -63,10 +63,10 @@ def _chunk(args: tuple[int, int, int]) -> str:
 def dataset(count: int, seed: int) -> Path:
     """A JSON-lines file with at least ``count`` generated records (made once)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    path = BENCH_DIR / f"generated-seed{seed}-{count}.jsonl"
+    path = BENCH_DIR / f"generated-v{GENERATOR_VERSION}-seed{seed}-{count}.jsonl"
     if path.exists():
         return path
-    bigger = sorted(BENCH_DIR.glob(f"generated-seed{seed}-*.jsonl"))
+    bigger = sorted(BENCH_DIR.glob(f"generated-v{GENERATOR_VERSION}-seed{seed}-*.jsonl"))
     for other in bigger:
         if int(other.stem.rsplit("-", 1)[1]) >= count:
             return other

@@ -31,6 +31,7 @@ from typing import Any
 from parsers.records import TrialRecord
 
 TABLES_FILE = "data/distributions.json"
+GENERATOR_VERSION = 2  # bump when the same seed gives different records
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -186,7 +187,16 @@ class RecordGenerator:
         self.start_year = Weighted(t["start_year"])
         self.has_results = Weighted(t["has_results"])
         self.summary_words = Weighted(t["summary_words"])
-        self.words = Weighted(t["words"])
+        # Prose is drawn from the corpus's general words only. Words of condition
+        # and intervention names would otherwise sprinkle every record with the
+        # corpus's topics ("lumbar", "cluster"), so that a search for one of them
+        # matched most trials; topics enter a record through its own conditions.
+        topical = {
+            w.lower()
+            for row in (*t["conditions"], *t["interventions"])
+            for w in _WORD.findall(row[0])
+        }
+        self.words = Weighted([row for row in t["words"] if row[0] not in topical])
         self.inclusion = Weighted(t["inclusion"])
         self.exclusion = Weighted(t["exclusion"])
         self.enrollment = Weighted(t["enrollment"])

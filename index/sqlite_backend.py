@@ -21,7 +21,9 @@ out, not fatal.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -35,7 +37,7 @@ from index import cursor as cursors
 from index.backend import IndexFailure, IndexReport, Progress
 from index.errors import SearchRequestError
 from index.fields import text_fields, values_at
-from index.geo import bounding_box, haversine_km, nearest_site
+from index.geo import EARTH_RADIUS_KM, bounding_box, haversine_km, nearest_site
 from index.search_models import (
     FACETS,
     SUGGEST_FACETS,
@@ -50,9 +52,9 @@ from index.search_models import (
 from index.sqlite_postings import FacetPostings, Membership, bitmap, positions
 from index.text import BOOSTS, HIGHLIGHT_FIELDS, Clause, query_clauses
 from parsers.errors import ServiceError
-from parsers.records import TrialRecord
+from parsers.records import GeoPoint, TrialRecord
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 BATCH = 500
 FACET_TIME_LIMIT_S = 1.0
 
@@ -111,6 +113,7 @@ class SqliteBackend:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._postings_cache: FacetPostings | None = None
+        self._math = False
         self._ready = False
         self._lock = threading.Lock()
 
@@ -130,6 +133,11 @@ class SqliteBackend:
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.create_function("haversine_km", 4, haversine_km, deterministic=True)
+            try:
+                conn.execute("SELECT asin(sin(radians(1.0)))")
+                self._math = True
+            except sqlite3.OperationalError:  # built without math functions
+                self._math = False
             # Per-connection scratch table: the rows of a page sorted in SQL.
             conn.executescript(
                 """
@@ -153,15 +161,18 @@ class SqliteBackend:
             conn.executescript(
                 f"""
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                -- The record JSON goes last: a column after a large value is
+                -- read through its overflow pages, which would make every filter
+                -- on these small columns read whole records.
                 CREATE TABLE IF NOT EXISTS trials(
                     rid INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
                     source TEXT NOT NULL,
-                    record TEXT NOT NULL,
                     start_sort TEXT NOT NULL DEFAULT '',
                     min_age REAL,
                     max_age REAL,
-                    has_results INTEGER
+                    has_results INTEGER,
+                    record TEXT NOT NULL
                 );
                 CREATE INDEX IF NOT EXISTS trials_source ON trials(source);
                 CREATE INDEX IF NOT EXISTS trials_start ON trials(start_sort DESC, id);
@@ -276,7 +287,7 @@ class SqliteBackend:
             self._forget(conn, [known[0]])
         rid = conn.execute(
             """
-            INSERT INTO trials(id, source, record, start_sort, min_age, max_age, has_results)
+            INSERT INTO trials(id, source, start_sort, min_age, max_age, has_results, record)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET source = excluded.source, record = excluded.record,
                 start_sort = excluded.start_sort, min_age = excluded.min_age,
@@ -286,11 +297,11 @@ class SqliteBackend:
             (
                 record.id,
                 record.source.name,
-                json.dumps(data, separators=(",", ":")),
                 date_bound(start, upper=False) if start else "",
                 record.eligibility.min_age_years,
                 record.eligibility.max_age_years,
                 None if record.has_results is None else int(record.has_results),
+                json.dumps(data, separators=(",", ":")),
             ),
         ).fetchone()[0]
         marks = ",".join("?" * (len(FTS_COLUMNS) + 1))
@@ -372,20 +383,45 @@ class SqliteBackend:
         if request.min_age is not None:
             where.add("(t.max_age IS NULL OR t.max_age >= ?)", request.min_age)
         if request.near is not None and request.radius_km is not None:
-            lat, lon = request.near.lat, request.near.lon
-            boxes = bounding_box(request.near, request.radius_km)
-            box_sql = " OR ".join(
-                "(min_lat >= ? AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?)" for _ in boxes
-            )
-            where.add(
-                f"t.rid IN (SELECT rid FROM sites_box WHERE ({box_sql}) "
-                "AND haversine_km(?, ?, lat, lon) <= ?)",
-                *[v for box in boxes for v in box],
-                lat,
-                lon,
-                request.radius_km,
-            )
+            within, params = self._within(request.near, request.radius_km)
+            where.add(f"t.rid IN (SELECT rid FROM sites_box WHERE {within})", *params)
         return where
+
+    def _distance_sql(self, point: GeoPoint, lat: str, lon: str) -> tuple[str, list[Any]]:
+        """Great-circle km from ``point`` to the row's (lat, lon), in SQL."""
+        if self._math:
+            # SQLite's built-in math functions: no Python call per row.
+            return (
+                f"2 * {EARTH_RADIUS_KM} * asin(min(1.0, sqrt("
+                f"pow(sin(radians({lat} - ?) / 2), 2) + cos(radians(?)) * cos(radians({lat})) "
+                f"* pow(sin(radians({lon} - ?) / 2), 2))))",
+                [point.lat, point.lat, point.lon],
+            )
+        return f"haversine_km(?, ?, {lat}, {lon})", [point.lat, point.lon]
+
+    def _within(self, point: GeoPoint, radius: float) -> tuple[str, list[Any]]:
+        """Sites within ``radius`` km: R*Tree box, then a cheap flat-earth test that
+        settles the points well inside, then the exact distance for the rest."""
+        boxes = bounding_box(point, radius)
+        box_sql = " OR ".join(
+            "(min_lat >= ? AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?)" for _ in boxes
+        )
+        params: list[Any] = [v for box in boxes for v in box]
+        exact, exact_params = self._distance_sql(point, "lat", "lon")
+        dlat = math.degrees(radius / EARTH_RADIUS_KM)
+        if len(boxes) == 1 and radius <= 500 and abs(point.lat) + dlat < 85:
+            low, high = point.lat - dlat, point.lat + dlat
+            # The widest longitude degree in the band makes the flat distance an
+            # overestimate; at <= 500 km it is within 1% of the great circle.
+            widest = 1.0 if low <= 0 <= high else math.cos(math.radians(min(abs(low), abs(high))))
+            inner = (0.98 * radius / (EARTH_RADIUS_KM * math.pi / 180)) ** 2
+            flat = "((lat - ?) * (lat - ?) + (lon - ?) * (lon - ?) * ?)"
+            cond = f"({flat} <= ? OR {exact} <= ?)"
+            params += [point.lat, point.lat, point.lon, point.lon, widest**2, inner]
+        else:
+            cond = f"{exact} <= ?"
+        params += [*exact_params, radius]
+        return f"({box_sql}) AND {cond}", params
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """One read transaction: the text and non-facet filters in SQL give the
@@ -397,22 +433,32 @@ class SqliteBackend:
         after: list[Any] | None = None
         if request.cursor:
             after = cursors.decode(request.cursor, self.name, request.sort, 2)
-            if not isinstance(after[1], str) or not isinstance(after[0], int | float | str):
+            # Ranked pages break ties by row id, the others by trial id.
+            tiebreak = int if request.sort == SortBy.RELEVANCE and match is not None else str
+            if not isinstance(after[1], tiebreak) or not isinstance(after[0], int | float | str):
                 raise SearchRequestError("cursor does not fit this query; start again")
         conn = self._conn()
         conn.execute("BEGIN")
         try:
             postings = self._postings(conn)
             base = self._base_where(request)
-            ranked: list[tuple[int, float, str]] | None = None
+            ranked: list[tuple[int, float]] | None = None
             if match is not None:
+                # Scores for every match, unsorted: sorting (and joining trials
+                # for the id) only what survives the facet selections is cheaper.
                 weights = ", ".join(str(w) for w in _WEIGHTS)
-                ranked = conn.execute(
-                    f"SELECT f.rowid, bm25(trials_fts, {weights}) AS score, t.id "
-                    "FROM trials_fts f JOIN trials t ON t.rid = f.rowid "
-                    f"WHERE trials_fts MATCH ? AND {base.clause()} ORDER BY score, t.id",
-                    [match, *base.params],
-                ).fetchall()
+                if base.sql:
+                    sql = (
+                        f"SELECT f.rowid, bm25(trials_fts, {weights}) FROM trials_fts f "
+                        f"JOIN trials t ON t.rid = f.rowid WHERE trials_fts MATCH ? "
+                        f"AND {base.clause()}"
+                    )
+                else:
+                    sql = (
+                        f"SELECT rowid, bm25(trials_fts, {weights}) FROM trials_fts "
+                        "WHERE trials_fts MATCH ?"
+                    )
+                ranked = conn.execute(sql, [match, *base.params]).fetchall()
                 base_bits = bitmap((r[0] for r in ranked), postings.size)
             elif base.sql:
                 rows = conn.execute(
@@ -459,20 +505,25 @@ class SqliteBackend:
         request: SearchRequest,
         full: int,
         postings: FacetPostings,
-        ranked: list[tuple[int, float, str]] | None,
+        ranked: list[tuple[int, float]] | None,
         after: list[Any] | None,
     ) -> tuple[list[Hit], str | None]:
         if request.size == 0 or not full:
             return [], None
         want = request.size + 1
-        page: list[tuple[int, Any, str]] = []  # (rid, sort key, id)
+        page: list[tuple[int, Any, Any]] = []  # (rid, sort key, tiebreak)
         if request.sort == SortBy.RELEVANCE and ranked is not None:
             inside = Membership(full)
-            for rid, score, id_ in ranked:
-                if rid in inside and (after is None or (score, id_) > (after[0], after[1])):
-                    page.append((rid, score, id_))
-                    if len(page) == want:
-                        break
+            start = (after[0], after[1]) if after is not None else None
+            best = heapq.nsmallest(
+                want,
+                (
+                    (score, rid)
+                    for rid, score in ranked
+                    if rid in inside and (start is None or (score, rid) > start)
+                ),
+            )
+            page = [(rid, score, rid) for score, rid in best]
         else:
             params: list[Any] = []
             if request.sort == SortBy.RELEVANCE:
@@ -482,12 +533,11 @@ class SqliteBackend:
             else:
                 assert request.near is not None
                 # Trials with no site sort last.
+                distance, params = self._distance_sql(request.near, "s.lat", "s.lon")
                 key_sql = (
-                    "coalesce((SELECT min(haversine_km(?, ?, s.lat, s.lon)) FROM sites s "
-                    "WHERE s.rid = t.rid), 1e12)"
+                    f"coalesce((SELECT min({distance}) FROM sites s WHERE s.rid = t.rid), 1e12)"
                 )
                 order = "ASC"
-                params.extend([request.near.lat, request.near.lon])
             source = "trials t"
             if full != postings.all:
                 conn.execute("DELETE FROM temp.c_full")
