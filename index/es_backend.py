@@ -297,7 +297,8 @@ class ElasticsearchBackend:
             try:
                 found = self.client.get(index=self.alias, id=id)
             except NotFoundError as exc:
-                if exc.body.get("found") is False if isinstance(exc.body, dict) else False:
+                # A missing document answers {"found": false}; a missing index does not.
+                if isinstance(exc.body, dict) and exc.body.get("found") is False:
                     return None
                 raise
         return TrialRecord.model_validate(found["_source"])

@@ -77,3 +77,20 @@ def test_index_into_elasticsearch_with_migrate(
                  "--size", "1"]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("14 trials (elasticsearch")
+
+
+def test_index_remove_missing_deletes_what_a_source_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = contract_records()
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(r.to_json() + "\n" for r in records))
+    kept = [r for r in records if r.id != "ctgov:NCT03937141"]
+    second.write_text("".join(r.to_json() + "\n" for r in kept))
+    db = str(tmp_path / "t.sqlite")
+    assert main(["index", str(first), "--backend", "sqlite", "--path", db]) == 0
+    assert main(["index", str(second), "--backend", "sqlite", "--path", db,
+                 "--remove-missing", "ctgov"]) == 0  # fmt: skip
+    assert "deleted 1" in capsys.readouterr().out
+    assert main(["search", "-f", "source=ctgov", "--path", db, "--backend", "sqlite"]) == 0
+    assert capsys.readouterr().out.startswith("1 trials")
