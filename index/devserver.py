@@ -185,6 +185,16 @@ def find_java() -> Path:
     )
 
 
+MIN_MAP_COUNT = 262144
+
+
+def _max_map_count() -> int:
+    try:
+        return int(Path("/proc/sys/vm/max_map_count").read_text())
+    except (OSError, ValueError):
+        return 0
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -259,11 +269,15 @@ def running() -> DevServer | None:
     return None
 
 
-def start(*, heap: str = "512m", max_heap: str = "1g", quiet: bool = False) -> DevServer:
+def start(
+    *, heap: str | None = None, max_heap: str | None = None, quiet: bool = False
+) -> DevServer:
     """Start a dev server (or return the one already running / configured)."""
     current = running()
     if current is not None:
         return current
+    heap = heap or os.environ.get("TRIALDEX_ES_HEAP", "512m")
+    max_heap = max_heap or os.environ.get("TRIALDEX_ES_MAX_HEAP", "1g")
     return _start_new(heap=heap, max_heap=max_heap, quiet=quiet, record_state=True)
 
 
@@ -300,8 +314,9 @@ def _start_new(*, heap: str, max_heap: str, quiet: bool, record_state: bool) -> 
         "discovery.type": "single-node",
         # Test disks here are sometimes nearly full; never go read-only for that.
         "cluster.routing.allocation.disk.threshold_enabled": False,
-        # Some hosts keep vm.max_map_count low; niofs needs no mmap.
-        "node.store.allow_mmap": False,
+        # mmap-backed stores are much faster but need vm.max_map_count >= 262144;
+        # where the host keeps it lower, fall back to niofs rather than fail.
+        "node.store.allow_mmap": _max_map_count() >= MIN_MAP_COUNT,
         "action.destructive_requires_name": False,
     }
     if (home / "modules" / "x-pack-security").exists():
