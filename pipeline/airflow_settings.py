@@ -12,6 +12,7 @@ Airflow name                  meaning
 ============================  ==============================================
 connection ``trialdex_es``    Elasticsearch URL; absent = the SQLite backend
 ``trialdex_data_dir``         raw stores, run partitions, state, SQLite index
+``trialdex_raw_dir``          where the raw stores live (default <data_dir>/raw)
 ``trialdex_index_alias``      Elasticsearch alias (default ``trials``)
 ``trialdex_sqlite_path``      SQLite index file (default TRIALDEX_SQLITE, <data_dir>/...)
 ``trialdex_quality_thresholds``  JSON of `GateThresholds` fields
@@ -99,6 +100,7 @@ def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettin
     data_dir = Path(
         _param(params, "data_dir") or variable("trialdex_data_dir") or default_data_dir()
     ).resolve()
+    raw_root = _param(params, "raw_dir") or variable("trialdex_raw_dir")
     alias = _param(params, "index_alias") or variable("trialdex_index_alias") or DEFAULT_ALIAS
     sqlite_path = Path(
         _param(params, "sqlite_path")
@@ -114,6 +116,7 @@ def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettin
         thresholds = GateThresholds.from_mapping(merged, origin="param thresholds")
     return PipelineSettings(
         data_dir=data_dir,
+        raw_root=Path(raw_root).resolve() if raw_root else None,
         backend=BackendConfig.choose(connection_url(), sqlite_path, alias=str(alias)),
         thresholds=thresholds,
     )

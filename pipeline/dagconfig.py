@@ -50,6 +50,9 @@ def common_params() -> dict[str, Any]:
         "data_dir": Param(
             None, type=["null", "string"], description="Data directory (Variable trialdex_data_dir)"
         ),
+        "raw_dir": Param(
+            None, type=["null", "string"], description="Raw stores (Variable trialdex_raw_dir)"
+        ),
         "index_alias": Param(
             None, type=["null", "string"], description="Elasticsearch alias (default trials)"
         ),

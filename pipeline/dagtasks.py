@@ -22,7 +22,7 @@ Params = Mapping[str, Any]
 
 
 def _partition(settings: PipelineSettings, source: str, start: Any, end: Any) -> Partition:
-    return Partition.of(settings.data_dir, source, start, end or start)
+    return Partition.of(settings.data_dir, source, start, end or start, settings.raw_root)
 
 
 def interval(context: Mapping[str, Any]) -> tuple[datetime, datetime]:
@@ -173,7 +173,7 @@ def reparse(params: Params, run_id: str) -> dict[str, Any]:
 
     settings = conf.pipeline_settings(params)
     sites = {**conf.listing_sites_for_dags(), **_configured_sites()}
-    summary = rp.reparse_records(settings.data_dir, run_id, sites)
+    summary = rp.reparse_records(settings.data_dir, run_id, sites, settings.raw_root)
     log.info("reparsed: %s", summary["sources"])
     return summary
 

@@ -2,7 +2,8 @@
 
 Layout under the data directory::
 
-    raw/<source>/                       the source's raw store (crawlers.rawstore)
+    raw/<source>/                       the source's raw store (crawlers.rawstore);
+                                        the raw root can live elsewhere (raw_root)
     runs/<source>/state.json            stats of past successful runs (quality baseline)
     runs/<source>/<start>_<end>/        one partition: crawl.json, records.jsonl,
                                         quarantine.jsonl, stats.json, gate.json,
@@ -66,15 +67,22 @@ class Partition:
     source: str
     start: datetime
     end: datetime
+    raw_root: Path | None = None  # where raw stores live; default <data_dir>/raw
 
     @classmethod
     def of(
-        cls, data_dir: str | Path, source: str, start: str | datetime, end: str | datetime
+        cls,
+        data_dir: str | Path,
+        source: str,
+        start: str | datetime,
+        end: str | datetime,
+        raw_root: str | Path | None = None,
     ) -> Partition:
         begin, finish = parse_moment(start), parse_moment(end)
         if finish < begin:
             raise ConfigurationError(f"data interval ends ({finish}) before it starts ({begin})")
-        return cls(Path(data_dir), check_source(source), begin, finish)
+        root = Path(raw_root) if raw_root else None
+        return cls(Path(data_dir), check_source(source), begin, finish, root)
 
     @property
     def key(self) -> str:
@@ -91,7 +99,7 @@ class Partition:
 
     @property
     def raw_dir(self) -> Path:
-        return raw_dir(self.data_dir, self.source)
+        return raw_dir(self.data_dir, self.source, self.raw_root)
 
     @property
     def state_file(self) -> Path:
@@ -106,9 +114,9 @@ class Partition:
         return f"{self.source} {self.start.isoformat()} .. {self.end.isoformat()}"
 
 
-def raw_dir(data_dir: str | Path, source: str) -> Path:
+def raw_dir(data_dir: str | Path, source: str, raw_root: str | Path | None = None) -> Path:
     """The raw store of one source (one store per source keeps increments apart)."""
-    return Path(data_dir) / "raw" / check_source(source)
+    return Path(raw_root or Path(data_dir) / "raw") / check_source(source)
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -39,10 +39,9 @@ def run_dir(data_dir: Path, run_key: str) -> Path:
     return data_dir / "reparse" / safe
 
 
-def parsers_for(data_dir: Path, sites: dict[str, ListingSite]) -> dict[str, ParseOne]:
+def parsers_for(raw_root: Path, sites: dict[str, ListingSite]) -> dict[str, ParseOne]:
     """A parser per source whose raw store exists: ctgov and every listing site on disk."""
     found: dict[str, ParseOne] = {}
-    raw_root = data_dir / "raw"
     if (raw_root / "ctgov").is_dir():
         found["ctgov"] = parse_ctgov_response
     for path in sorted(raw_root.glob("listing_*")):
@@ -51,13 +50,17 @@ def parsers_for(data_dir: Path, sites: dict[str, ListingSite]) -> dict[str, Pars
     return found
 
 
-def reparse_records(data_dir: Path, run_key: str, sites: dict[str, ListingSite]) -> dict[str, Any]:
-    """Parse every raw store again; returns paths and counts per source."""
+def reparse_records(
+    data_dir: Path, run_key: str, sites: dict[str, ListingSite], raw_root: Path | None = None
+) -> dict[str, Any]:
+    """Parse every raw store (under ``raw_root``, default <data_dir>/raw) again; returns paths
+    and counts per source."""
+    raw_root = raw_root or data_dir / "raw"
     out = run_dir(data_dir, run_key)
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"dir": str(out), "sources": {}}
-    for source, parse_one in parsers_for(data_dir, sites).items():
-        store = RawStore(data_dir / "raw" / source)
+    for source, parse_one in parsers_for(raw_root, sites).items():
+        store = RawStore(raw_root / source)
         try:
             outcome = parse_responses(store, store.iter_latest(), parse_one)
         finally:

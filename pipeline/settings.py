@@ -121,6 +121,7 @@ class GateThresholds:
 @dataclass(frozen=True)
 class PipelineSettings:
     data_dir: Path = field(default_factory=default_data_dir)
+    raw_root: Path | None = None  # raw stores; default <data_dir>/raw
     backend: BackendConfig | None = None
     thresholds: GateThresholds = field(default_factory=GateThresholds)
 

@@ -57,3 +57,9 @@ def test_broken_json_names_the_file(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ConfigurationError, match=r"state\.json"):
         read_json(path)
+
+
+def test_raw_stores_can_live_outside_the_data_dir(tmp_path):
+    p = Partition.of(tmp_path / "data", "ctgov", "2026-01-01", "2026-01-02", tmp_path / "raw")
+    assert p.raw_dir == tmp_path / "raw" / "ctgov"
+    assert p.dir == tmp_path / "data" / "runs" / "ctgov" / p.key
