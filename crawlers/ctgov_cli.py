@@ -194,7 +194,7 @@ def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRe
 def default_raw_dir() -> Path:
     from trialdex.locations import raw_dir
 
-    return raw_dir()
+    return raw_dir("ctgov")
 
 
 def register(sources: Any) -> None:
@@ -209,7 +209,7 @@ def register(sources: Any) -> None:
         "--raw-dir",
         type=Path,
         default=None,
-        help="raw store directory (default $TRIALDEX_RAW_DIR, else $TRIALDEX_HOME/raw)",
+        help="raw store (default: $TRIALDEX_RAW_DIR or $TRIALDEX_HOME/raw, then /<source>)",
     )
     p.add_argument("--page-size", type=int, default=1000, help="studies per page (1..1000)")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between requests")

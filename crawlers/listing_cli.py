@@ -144,8 +144,8 @@ def register(sub: Any) -> None:
     p.add_argument("--sitemap", action="append", default=[], metavar="URL")
     p.add_argument(
         "--raw-dir",
-        default=str(raw_dir()),
-        help="raw store directory (default $TRIALDEX_RAW_DIR, else $TRIALDEX_HOME/raw)",
+        default=str(raw_dir("listing")),
+        help="raw store (default: $TRIALDEX_RAW_DIR or $TRIALDEX_HOME/raw, then /<source>)",
     )
     p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN")
     p.add_argument(

@@ -16,7 +16,7 @@ BOT_NAME = "trialdex"
 SPIDER_MODULES = ["crawlers.listing_spider"]
 
 # Where raw responses and the crawl frontier live (``--raw-dir`` overrides).
-TRIALDEX_RAW_DIR = str(raw_dir())
+TRIALDEX_RAW_DIR = str(raw_dir("listing"))
 # Sites must be able to reach whoever runs the crawler.
 TRIALDEX_CONTACT_URL = os.environ.get(
     "TRIALDEX_CONTACT_URL", "https://github.com/trialdex/trialdex#crawler"

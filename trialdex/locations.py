@@ -33,7 +33,9 @@ def data_dir() -> Path:
     return Path(os.environ.get("TRIALDEX_HOME", REPO / "var")).resolve()
 
 
-def raw_dir() -> Path:
-    """The raw store of crawled pages: ``TRIALDEX_RAW_DIR``, else ``raw`` in the data dir."""
+def raw_dir(source: str) -> Path:
+    """One source's raw store: ``<root>/<source>``, the root being ``TRIALDEX_RAW_DIR``,
+    else ``raw`` in the data dir (the layout the pipeline uses too)."""
     explicit = os.environ.get("TRIALDEX_RAW_DIR")
-    return Path(explicit).resolve() if explicit else data_dir() / "raw"
+    root = Path(explicit).resolve() if explicit else data_dir() / "raw"
+    return root / source
