@@ -7,9 +7,11 @@ synonyms of ``index/data/synonyms.txt``; on a minimal cluster both are
 standard + lowercase + English stop words, and synonyms are expanded in Python
 at query time (`index.text.query_clauses`). `probe_analysis` decides.
 
-Text fields searched with their own weight (`index.text.BOOSTS`) are indexed
-on their own and copied into ``all_text``; every other text field is only
-copied into ``all_text``. Facet fields are keywords (``.keyword`` under a
+Text fields searched with their own weight or highlighted
+(`index.text.OWN_FIELDS`) are indexed on their own and copied into
+``all_text``; every other text field is only copied into ``all_text``.
+Highlighted fields keep offsets in their postings, so highlighting does not
+re-analyse the text. Facet fields are keywords (``.keyword`` under a
 text field). Sites are nested documents (a site's city stays with its
 coordinates) and are also copied into the root document
 (``include_in_root``) so that facet counts and distance filters on them
@@ -28,10 +30,10 @@ from elasticsearch import ApiError, Elasticsearch
 
 from index.fields import NESTED_LISTS, FieldSpec, record_fields
 from index.search_models import FACETS
-from index.text import BOOSTS, STOPWORDS, synonym_rules
+from index.text import HIGHLIGHT_FIELDS, OWN_FIELDS, STOPWORDS, synonym_rules
 from parsers.records import SCHEMA_VERSION
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 ALL_TEXT = "all_text"
 KEYWORD_LIMIT = 1024
 
@@ -118,7 +120,9 @@ def _leaf(spec: FieldSpec) -> dict[str, Any]:
             "search_analyzer": "trialdex_search",
             "copy_to": [ALL_TEXT],
         }
-        if spec.path not in BOOSTS:
+        if spec.path in HIGHLIGHT_FIELDS:
+            mapping["index_options"] = "offsets"
+        if spec.path not in OWN_FIELDS:
             # Searched through all_text only: analysing it twice would halve the
             # bulk indexing rate for nothing.
             mapping["index"] = False

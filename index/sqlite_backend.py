@@ -1,6 +1,6 @@
 """The embedded default: search on one SQLite file, no server needed.
 
-Tables (all derived from `FACETS`, `BOOSTS` and the record's markers):
+Tables (all derived from `FACETS`, `OWN_FIELDS` and the record's markers):
 
 * ``trials``: one row per record with its JSON and the columns filters need
   (start date as a sortable ``YYYY-MM-DD`` or '' when unknown, age bounds,
@@ -50,22 +50,22 @@ from index.search_models import (
     date_bound,
 )
 from index.sqlite_postings import FacetPostings, Membership, bitmap, positions
-from index.text import BOOSTS, HIGHLIGHT_FIELDS, Clause, query_clauses
+from index.text import BOOSTS, HIGHLIGHT_FIELDS, OWN_FIELDS, Clause, query_clauses
 from parsers.errors import ServiceError
 from parsers.records import GeoPoint, TrialRecord
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 BATCH = 500
 FACET_TIME_LIMIT_S = 1.0
 
 # FTS columns: the boosted fields, then everything else in "body".
-FTS_COLUMNS: tuple[str, ...] = (*BOOSTS, "body")
+FTS_COLUMNS: tuple[str, ...] = (*OWN_FIELDS, "body")
 _FTS_NAMES = [c.replace(".", "_") for c in FTS_COLUMNS]
-_WEIGHTS = [*BOOSTS.values(), 1.0]
+_WEIGHTS = [BOOSTS.get(name, 1.0) for name in OWN_FIELDS] + [1.0]
 
 
 def _fts_texts(data: dict[str, Any]) -> list[str]:
-    boosted: dict[str, list[str]] = {path: [] for path in BOOSTS}
+    boosted: dict[str, list[str]] = {path: [] for path in OWN_FIELDS}
     body: list[str] = []
     for spec in text_fields():
         values = [str(v) for v in values_at(data, spec.path)]

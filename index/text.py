@@ -21,20 +21,22 @@ then there these they this to was will with
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
-# Text fields searched on their own with a weight; every other text field of
-# the record is searched through one catch-all ("all_text" / the SQLite body).
+# Short text fields searched on their own with a weight; all text of the record
+# (these included) is also searched through one catch-all ("all_text" on
+# Elasticsearch, the FTS "body" column on SQLite) with weight 1.
 BOOSTS: dict[str, float] = {
     "title": 8.0,
     "conditions": 5.0,
     "interventions.name": 3.0,
     "keywords": 2.0,
     "official_title": 2.0,
-    "sponsor.name": 1.5,
-    "summary": 1.0,
 }
 
 # Fields returned with highlighted fragments.
 HIGHLIGHT_FIELDS = ("title", "summary", "conditions")
+
+# Fields indexed on their own (the others only through the catch-all).
+OWN_FIELDS: tuple[str, ...] = tuple(dict.fromkeys([*BOOSTS, *HIGHLIGHT_FIELDS]))
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 

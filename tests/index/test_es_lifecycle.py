@@ -15,6 +15,7 @@ import pytest
 from index.errors import IndexingInterrupted
 from index.es_backend import ElasticsearchBackend
 from index.es_bulk import bulk_index
+from index.es_mapping import MAPPING_VERSION
 from index.search_models import SearchRequest
 from parsers.errors import ServiceError
 from parsers.records import TrialRecord
@@ -34,7 +35,7 @@ def test_setup_is_safe_on_every_deploy(es: ElasticsearchBackend, es_client: Any)
     es.setup()
     es.setup()
     assert es.indices() == first and len(first) == 1
-    assert re.fullmatch(rf"{es.alias}-v1-\d{{20}}", first[0])
+    assert re.fullmatch(rf"{es.alias}-v{MAPPING_VERSION}-\d{{20}}", first[0])
     assert es_client.indices.exists_index_template(name=es.template_name)
     assert es.count() == 0
     health = es.health()

@@ -15,8 +15,6 @@ FIELDS = [
     "interventions.name^3",
     "keywords^2",
     "official_title^2",
-    "sponsor.name^1.5",
-    "summary^1",
     "all_text",
 ]
 ORDER = [{"_count": "desc"}, {"_key": "asc"}]
@@ -261,6 +259,7 @@ def test_mapping_is_derived_from_the_record() -> None:
         "analyzer": "trialdex_text",
         "search_analyzer": "trialdex_search",
         "copy_to": ["all_text"],
+        "index_options": "offsets",
         "fields": {
             "keyword": {"type": "keyword", "ignore_above": 1024, "eager_global_ordinals": True}
         },
