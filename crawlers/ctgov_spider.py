@@ -48,7 +48,7 @@ class CtgovStudiesSpider(scrapy.Spider):
         "CONCURRENT_REQUESTS": 4,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawlers.ctgov_middlewares.RetryAfterMiddleware": 550,
+            "crawlers.middlewares.RetryAfterMiddleware": 550,
         },
         "ITEM_PIPELINES": {"crawlers.ctgov_pipelines.RawStorePipeline": 300},
     }

@@ -2,7 +2,8 @@
 
 - `RetryAfterMiddleware`: Scrapy's retries, plus waiting: ``Retry-After`` on
   429/503 (seconds or an HTTP date), an exponential backoff otherwise. A 429
-  pauses the whole download slot (the site), not just the one URL.
+  pauses the whole download slot (the site), not just the one URL. Both the
+  listing crawler and the ClinicalTrials.gov harvester use it.
 - `RobotsCrawlDelayMiddleware`: robots.txt rules as Scrapy applies them, plus
   the site's ``Crawl-delay``, which Scrapy alone ignores.
 - `ConditionalRequestMiddleware`: asks with ``If-None-Match`` /
@@ -78,8 +79,11 @@ class RetryAfterMiddleware(RetryMiddleware):
     Before any request it also waits while its site is paused (a 429) and, when
     `RobotsCrawlDelayMiddleware` marked it, for its turn under robots.txt Crawl-delay.
 
-    Settings: RETRY_BACKOFF_BASE (s, doubled per attempt), RETRY_BACKOFF_MAX,
-    RETRY_AFTER_MAX (a longer Retry-After gives the request up).
+    Settings: Scrapy's RETRY_TIMES and RETRY_HTTP_CODES, RETRY_BACKOFF_BASE (s,
+    doubled per attempt), RETRY_BACKOFF_MAX, RETRY_AFTER_MAX (a longer
+    Retry-After gives the request up). Stats, besides Scrapy's ``retry/count``,
+    ``retry/max_reached`` and ``retry/reason_count/*``: ``retry/429`` (retryable
+    429s seen), ``retry/retry_after_too_long`` and ``retry/delay_ms`` (waits asked for).
     """
 
     def __init__(self, settings: BaseSettings) -> None:
@@ -118,8 +122,12 @@ class RetryAfterMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         attempt = int(request.meta.get("retry_times", 0)) + 1
+        if response.status == 429:
+            self._inc_stat("429")
         stated = retry_after_seconds(response.headers.get(b"Retry-After"))
         if stated is not None and stated > self.retry_after_max:
+            # Retrying sooner than asked would be impolite; waiting that long stalls the run.
+            self._inc_stat("retry_after_too_long")
             logger.warning(
                 "Giving up %s: Retry-After of %.0f s exceeds RETRY_AFTER_MAX (%.0f s)",
                 request.url,
@@ -131,6 +139,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         if retry is None:
             return response
         delay = stated if stated is not None else self.backoff(attempt)
+        self._inc_stat("delay_ms", round(delay * 1000))
         until = time.monotonic() + delay
         retry.meta[NOT_BEFORE] = until
         if response.status == 429 or stated is not None:
@@ -152,8 +161,14 @@ class RetryAfterMiddleware(RetryMiddleware):
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
             attempt = int(retry.meta.get("retry_times", 1))
-            retry.meta[NOT_BEFORE] = time.monotonic() + self.backoff(attempt)
+            delay = self.backoff(attempt)
+            self._inc_stat("delay_ms", round(delay * 1000))
+            retry.meta[NOT_BEFORE] = time.monotonic() + delay
         return retry
+
+    def _inc_stat(self, name: str, count: int = 1) -> None:
+        # Same prefix as the counts Scrapy's get_retry_request keeps.
+        self.crawler.stats.inc_value(f"retry/{name}", count)
 
 
 class RobotsCrawlDelayMiddleware(RobotsTxtMiddleware):

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from crawlers.ctgov_emulator import CtgovEmulator, running_emulator, start_emulator
-from crawlers.ctgov_middlewares import retry_after_seconds
 from crawlers.ctgov_spider import studies_url
 
 
@@ -113,11 +112,3 @@ def test_start_emulator_returns_url_and_stop(corpus: Path) -> None:
         assert _json(f"{url}/api/v2/studies?pageSize=1")["studies"]
     finally:
         stop()
-
-
-def test_retry_after_header_values() -> None:
-    assert retry_after_seconds("120") == 120.0
-    assert retry_after_seconds(b"3") == 3.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None

@@ -1,4 +1,7 @@
-"""The retry and conditional-request downloader middlewares, unit by unit."""
+"""The retry and conditional-request downloader middlewares, unit by unit.
+
+The retry middleware serves the listing crawler and the ClinicalTrials.gov harvester alike.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,16 @@ def test_retry_after_parses_seconds_dates_and_rejects_junk() -> None:
     assert retry_after_seconds(None) is None
 
 
+def test_retry_after_header_values() -> None:
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds(b"3") == 3.0
+    now = datetime.fromtimestamp(1445412470.0, UTC)
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 10.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds("") is None
+    assert retry_after_seconds(None) is None
+
+
 def _retry_mw(**settings: object) -> RetryAfterMiddleware:
     crawler = get_crawler(Spider, {"RETRY_TIMES": 2, "RETRY_BACKOFF_BASE": 0.5, **settings})
     crawler.spider = crawler._create_spider("t")
@@ -52,6 +65,9 @@ def test_429_retry_waits_retry_after_and_pauses_the_site() -> None:
     assert before + 3 <= retry.meta[NOT_BEFORE] <= time.monotonic() + 3
     # Another page of the same site waits too.
     assert mw._paused["site.test"] == retry.meta[NOT_BEFORE]
+    stats = mw.crawler.stats
+    assert stats.get_value("retry/429") == 1 and stats.get_value("retry/count") == 1
+    assert stats.get_value("retry/delay_ms") == 3000
 
 
 def test_5xx_backs_off_exponentially_then_gives_up() -> None:
@@ -75,6 +91,10 @@ def test_retry_after_beyond_the_cap_gives_the_page_up() -> None:
     request = Request("http://site.test/y")
     response = Response(request.url, status=429, headers={"Retry-After": "3600"}, request=request)
     assert mw.process_response(request, response) is response
+    stats = mw.crawler.stats
+    assert stats.get_value("retry/429") == 1
+    assert stats.get_value("retry/retry_after_too_long") == 1
+    assert stats.get_value("retry/count") is None
 
 
 def test_success_passes_through() -> None:
