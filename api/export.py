@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-import types
-import typing
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, Union
+from typing import Any
 
 from pydantic import BaseModel
 
 from index.backend import SearchBackend
+from index.fields import _unwrap  # the unwrapping the index derives its fields with
 from index.search_models import MAX_PAGE_SIZE, SearchRequest
 from parsers.records import TrialRecord
 
@@ -27,22 +26,6 @@ from parsers.records import TrialRecord
 MAX_EXPORT_ROWS = 100_000
 LIST_SEPARATOR = "; "
 PART_SEPARATOR = ", "
-
-
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """(inner type, is a list) of a field annotation, Optional and Annotated stripped."""
-    many = False
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-        elif origin is list:
-            many = True
-            annotation = typing.get_args(annotation)[0]
-        else:
-            return annotation, many
 
 
 def _is_model(annotation: Any) -> bool:
