@@ -25,7 +25,7 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     settings.setdict(
         {
-            "RAW_DIR": str(args.raw_dir),
+            "TRIALDEX_RAW_DIR": str(args.raw_dir),
             "LOG_LEVEL": args.log_level,
             "TELNETCONSOLE_ENABLED": False,
             "USER_AGENT": "trialdex-harvester (+https://github.com/trialdex)",

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawlers.pipelines import RawPage
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov"
 MAX_PAGE_SIZE = 1000
@@ -50,7 +52,7 @@ class CtgovStudiesSpider(scrapy.Spider):
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.RetryAfterMiddleware": 550,
         },
-        "ITEM_PIPELINES": {"crawlers.ctgov_pipelines.RawStorePipeline": 300},
+        "ITEM_PIPELINES": {"crawlers.pipelines.RawStorePipeline": 300},
     }
 
     def __init__(
@@ -81,7 +83,7 @@ class CtgovStudiesSpider(scrapy.Spider):
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        yield _item(response)
+        yield RawPage.from_response(response)
         stats = self.crawler.stats
         stats.inc_value("ctgov/pages")
         try:
@@ -105,19 +107,4 @@ class CtgovStudiesSpider(scrapy.Spider):
             response = failure.value.response
             if response.status == 429:
                 self.crawler.stats.inc_value("ctgov/429_gave_up")
-            yield _item(response)
-
-
-def _item(response: Response) -> dict[str, Any]:
-    headers = {
-        name.decode("latin-1"): b", ".join(values).decode("latin-1")
-        for name, values in response.headers.items()
-    }
-    return {
-        "url": response.request.url if response.request is not None else response.url,
-        "final_url": response.url,
-        "status": response.status,
-        "headers": headers,
-        "body": response.body,
-        "fetched_at": datetime.now(UTC),
-    }
+            yield RawPage.from_response(response)

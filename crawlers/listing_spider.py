@@ -183,19 +183,7 @@ class ListingSpider(scrapy.Spider):
             yield self.request(url)
 
     def _page(self, response: Response, kind: str) -> RawPage:
-        headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-        }
-        return RawPage(
-            url=response.request.url if response.request else response.url,
-            final_url=response.url,
-            status=response.status,
-            body=response.body,
-            headers=headers,
-            not_modified=NOT_MODIFIED in response.meta,
-            kind=kind,
-        )
+        return RawPage.from_response(response, kind, not_modified=NOT_MODIFIED in response.meta)
 
     def failed(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]

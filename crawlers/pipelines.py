@@ -3,7 +3,9 @@
 Spiders only navigate: for each response they yield a `RawPage` (the page as
 fetched) and, for a request that could not be fetched, a `FetchFailure`. The
 `RawStorePipeline` stores pages (`crawlers.rawstore.RawStore.put`), records a
-revalidated page as checked, and settles the URL in the run's frontier.
+revalidated page as checked, and, in a run with a frontier (the listing
+crawler), settles the URL there. The ClinicalTrials.gov harvester uses it too,
+without a frontier.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
 from crawlers.frontier import Frontier, State
 from crawlers.rawstore import RawStore
@@ -32,6 +36,25 @@ class RawPage:
     not_modified: bool = False  # the server answered 304: the stored page is current
     kind: str = "page"
 
+    @classmethod
+    def from_response(
+        cls, response: Response, kind: str = "page", not_modified: bool = False
+    ) -> RawPage:
+        """The page as fetched, keyed by the URL requested (before redirects)."""
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        return cls(
+            url=response.request.url if response.request is not None else response.url,
+            final_url=response.url,
+            status=response.status,
+            body=response.body,
+            headers=headers,
+            not_modified=not_modified,
+            kind=kind,
+        )
+
 
 @dataclass
 class FetchFailure:
@@ -42,35 +65,41 @@ class FetchFailure:
 
 
 class RawStorePipeline:
-    """Stores `RawPage` items and settles every item's URL in the frontier.
+    """Stores `RawPage` items and settles every item's URL in the frontier, if any.
 
-    Settings: TRIALDEX_RAW_DIR, TRIALDEX_RUN_ID, TRIALDEX_SOURCE (default: the spider's name).
+    Settings: TRIALDEX_RAW_DIR, TRIALDEX_SOURCE (default: the spider's name),
+    TRIALDEX_RUN_ID (the frontier's run; without one no frontier is kept).
+    Stats: ``rawstore/stored`` (new bodies), ``rawstore/unchanged``.
     """
 
-    def __init__(self, raw_dir: str, run_id: int, source: str) -> None:
+    def __init__(
+        self, raw_dir: str, run_id: int, source: str, stats: StatsCollector | None = None
+    ) -> None:
         self.store = RawStore(Path(raw_dir))
-        self.frontier = Frontier(raw_dir)
+        self.frontier = Frontier(raw_dir) if run_id else None
         self.run_id = run_id
         self.source = source
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         raw_dir = crawler.settings.get("TRIALDEX_RAW_DIR")
+        if not raw_dir:
+            raise NotConfigured("RawStorePipeline needs TRIALDEX_RAW_DIR")
         run_id = crawler.settings.getint("TRIALDEX_RUN_ID", 0)
-        if not raw_dir or not run_id:
-            raise NotConfigured("RawStorePipeline needs TRIALDEX_RAW_DIR and TRIALDEX_RUN_ID")
         assert crawler.spidercls is not None
         source = crawler.settings.get("TRIALDEX_SOURCE") or crawler.spidercls.name
-        return cls(raw_dir, run_id, source)
+        return cls(raw_dir, run_id, source, crawler.stats)
 
     def close_spider(self) -> None:
         self.store.close()
-        self.frontier.close()
+        if self.frontier is not None:
+            self.frontier.close()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RawPage):
             self._store(item)
-        elif isinstance(item, FetchFailure):
+        elif isinstance(item, FetchFailure) and self.frontier is not None:
             state: State = "skipped" if item.skipped else "failed"
             self.frontier.settle(self.run_id, item.url, state, reason=item.reason, kind=item.kind)
         return item
@@ -92,4 +121,9 @@ class RawStorePipeline:
             )
             response_id = result.response.id
             state = "stored" if result.changed else "unchanged"
-        self.frontier.settle(self.run_id, page.url, state, response_id=response_id, kind=page.kind)
+        if self.stats is not None:
+            self.stats.inc_value(f"rawstore/{state}")
+        if self.frontier is not None:
+            self.frontier.settle(
+                self.run_id, page.url, state, response_id=response_id, kind=page.kind
+            )
