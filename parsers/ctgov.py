@@ -130,20 +130,21 @@ class _Reader:
         raise self.fail(f"{path}.{key}", bool, value)
 
     def integer(self, parent: dict[str, Any], key: str, path: str) -> int | None:
-        value = parent.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParseError(self.origin, f"{path}.{key}: expected a number, got {value!r}")
-        return int(value)
+        value = self._numeric(parent, key, path)
+        return None if value is None else int(value)
 
     def number(self, parent: dict[str, Any], key: str, path: str) -> float | None:
+        value = self._numeric(parent, key, path)
+        return None if value is None else float(value)
+
+    def _numeric(self, parent: dict[str, Any], key: str, path: str) -> int | float | None:
         value = parent.get(key)
         if value is None:
             return None
+        # JSON true/false are ints to Python, never a count or a coordinate here.
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParseError(self.origin, f"{path}.{key}: expected a number, got {value!r}")
-        return float(value)
+        return value
 
     def date(self, parent: dict[str, Any], key: str, path: str) -> str | None:
         struct = self.obj(parent, key, path)
@@ -373,14 +374,10 @@ def _sponsors(r: _Reader, proto: dict[str, Any], record: dict[str, Any]) -> None
         full_name = r.text(item, "name", path)
         if full_name is None:
             continue
-        name, degrees = common.split_name(full_name)
         investigators.append(
-            {
-                "name": name,
-                "degrees": degrees,
-                "role": common.role_label(r.text(item, "role", path)),
-                "affiliation": r.text(item, "affiliation", path),
-            }
+            common.investigator(
+                full_name, r.text(item, "role", path), r.text(item, "affiliation", path)
+            )
         )
     record["investigators"] = investigators
 

@@ -159,6 +159,17 @@ def role_label(value: str | None) -> str | None:
     return name
 
 
+def investigator(full_name: str, role: str | None, affiliation: str | None) -> dict[str, Any]:
+    """An overall official as the record holds it: name split from degrees, role as a label."""
+    name, degrees = split_name(full_name)
+    return {
+        "name": name,
+        "degrees": degrees,
+        "role": role_label(role),
+        "affiliation": affiliation,
+    }
+
+
 # Post-nominal degrees and titles seen after a comma in official names,
 # compared upper-case without dots.
 _DEGREES = frozenset(

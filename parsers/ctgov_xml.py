@@ -217,14 +217,8 @@ def _sponsors(root: Any) -> dict[str, Any]:
         full = _text(node, "last_name")
         if full is None:
             continue
-        name, degrees = common.split_name(full)
         investigators.append(
-            {
-                "name": name,
-                "degrees": degrees,
-                "role": common.role_label(_text(node, "role")),
-                "affiliation": _text(node, "affiliation"),
-            }
+            common.investigator(full, _text(node, "role"), _text(node, "affiliation"))
         )
     return {
         "sponsor": _organization(lead) if lead is not None else None,
