@@ -270,6 +270,25 @@ def bench_sqlite(
     return row
 
 
+def search_only(args: argparse.Namespace) -> int:
+    """Latency on what an earlier run built, without loading anything."""
+    from index.backend import open_backend
+    from index.sqlite_backend import SqliteBackend
+
+    requests = mixed_queries(args.queries, args.seed + 1)
+    backends: list[Any] = []
+    if not args.skip_es:
+        backends.append(open_backend("es", url=args.url, alias=args.alias))
+    db = BENCH_DIR / f"bench-{args.sqlite_size}.sqlite"
+    if not args.skip_sqlite and db.exists():
+        backends.append(SqliteBackend(db))
+    for backend in backends:
+        row = {"backend": backend.name, "records": backend.count(), **latency(backend, requests)}
+        print(json.dumps(row))
+        backend.close()
+    return 0
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="trialdex bench index", description=__doc__)
     parser.add_argument("--sizes", default="100000,500000", help="Elasticsearch sizes, ascending")
@@ -289,8 +308,15 @@ def run(argv: list[str]) -> int:
     )
     parser.add_argument("--skip-es", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="only measure searches on the index a --keep run left (and its SQLite file)",
+    )
     args = parser.parse_args(argv)
     args.sizes = sorted(int(s) for s in args.sizes.split(",") if s)
+    if args.search_only:
+        return search_only(args)
     biggest = max([*args.sizes, 0 if args.skip_sqlite else args.sqlite_size])
     path = dataset(biggest, args.seed)
     requests = mixed_queries(args.queries, args.seed + 1)
