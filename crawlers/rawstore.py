@@ -19,14 +19,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from trialdex.atomic import atomic_bytes
 
 # Headers worth keeping: they explain the body (type, encoding) or drive
 # conditional re-fetching and politeness.
@@ -130,16 +130,9 @@ class RawStore:
         path = self.blob_path(sha256)
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                # mtime=0 keeps the compressed bytes a pure function of the body.
-                fh.write(gzip.compress(body, compresslevel=6, mtime=0))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_bytes(path) as fh:
+            # mtime=0 keeps the compressed bytes a pure function of the body.
+            fh.write(gzip.compress(body, compresslevel=6, mtime=0))
 
     def put(
         self,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from crawlers import settings as project_settings
 from crawlers.frontier import Frontier
 from crawlers.rawstore import RawStore
+from trialdex.atomic import atomic_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,9 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = frontier.summary(run.id)
     summary.resumed = run.resumed
     if args.summary_json:
-        tmp = Path(args.summary_json + ".tmp")
-        tmp.write_text(summary.to_json())
-        os.replace(tmp, args.summary_json)
+        with atomic_text(Path(args.summary_json)) as fh:
+            fh.write(summary.to_json())
     else:
         print(summary.to_json())
     return 0 if finished else 3

@@ -8,8 +8,6 @@ appears in several pages of one increment the most recently stored wins.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from pipeline.crawl import increment
 from pipeline.partitions import Partition, write_json
 from pipeline.quality import make_stats
 from pipeline.sites import ListingSite
+from trialdex.atomic import atomic_text
 
 
 class Outcome:
@@ -120,18 +119,11 @@ def parse_responses(
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     """JSON lines written atomically; returns the number of rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, sort_keys=True) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as fh:
+        for row in rows:
+            fh.write(json.dumps(row, sort_keys=True) + "\n")
+            count += 1
     return count
 
 

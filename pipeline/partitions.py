@@ -17,15 +17,14 @@ rename) and changes nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from parsers.errors import ConfigurationError
+from trialdex.atomic import atomic_text
 
 _SOURCE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -121,16 +120,9 @@ def raw_dir(data_dir: str | Path, source: str, raw_root: str | Path | None = Non
 
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON atomically (temp file in the same directory, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
     return path
 
 
