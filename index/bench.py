@@ -270,6 +270,33 @@ def bench_sqlite(
     return row
 
 
+def goal_ratios(rows: list[dict[str, Any]]) -> list[str]:
+    """Each measured figure over its goal (<= 1.00 meets a latency goal)."""
+    lines = []
+    es = [r for r in rows if r["backend"] == "elasticsearch"]
+    if es:
+        slowest = min(r["index_docs_s"] for r in es)
+        lines.append(
+            f"indexing: slowest {slowest:,} docs/s = {slowest / GOALS['index_docs_s']:.2f}x "
+            f"the {GOALS['index_docs_s']:,} docs/s goal"
+        )
+        big = max(es, key=lambda r: r["records"])
+        for key in ("p50", "p99"):
+            goal = GOALS[f"es_{key}_ms"]
+            lines.append(
+                f"elasticsearch {big['records']:,} {key}: {big[f'{key}_ms']} ms = "
+                f"{big[f'{key}_ms'] / goal:.2f}x the {goal} ms limit"
+            )
+    for r in rows:
+        if r["backend"] == "sqlite":
+            goal = GOALS["sqlite_p99_ms"]
+            lines.append(
+                f"sqlite {r['records']:,} p99: {r['p99_ms']} ms = "
+                f"{r['p99_ms'] / goal:.2f}x the {goal} ms limit"
+            )
+    return lines
+
+
 def search_only(args: argparse.Namespace) -> int:
     """Latency on what an earlier run built, without loading anything."""
     from index.backend import open_backend
@@ -333,6 +360,8 @@ def run(argv: list[str]) -> int:
             f"{row['p50_ms']:>9}{row['p90_ms']:>9}{row['p99_ms']:>9}{row['mean_ms']:>9}"
         )
     print(f"goals: {json.dumps(GOALS)}")
+    for line in goal_ratios(rows):
+        print(line)
     if args.keep and not args.skip_es:
         print(f"kept: Elasticsearch alias {args.alias!r} with {args.sizes[-1]:,} records")
     return 0
