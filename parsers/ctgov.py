@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from parsers import ctgov_common as common
 from parsers.ctgov_common import PARSER_VERSION
@@ -63,6 +63,9 @@ _TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a bool
 def canonical_json(study: Any) -> bytes:
     """The bytes a study's ``content_sha256`` is taken over when it came inside a page."""
     return json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+_T = TypeVar("_T")
 
 
 class _Reader:
@@ -89,26 +92,21 @@ class _Reader:
         return value
 
     def objs(self, parent: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
-        value = parent.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(f"{path}.{key}", list, value)
-        for index, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise self.fail(f"{path}.{key}[{index}]", dict, item)
-        return value
+        return self._list_of(dict, parent, key, path)
 
     def strs(self, parent: dict[str, Any], key: str, path: str) -> list[str]:
+        return [v for v in self._list_of(str, parent, key, path) if v.strip()]
+
+    def _list_of(self, kind: type[_T], parent: dict[str, Any], key: str, path: str) -> list[_T]:
         value = parent.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.fail(f"{path}.{key}", list, value)
         for index, item in enumerate(value):
-            if not isinstance(item, str):
-                raise self.fail(f"{path}.{key}[{index}]", str, item)
-        return [v for v in value if v.strip()]
+            if not isinstance(item, kind):
+                raise self.fail(f"{path}.{key}[{index}]", kind, item)
+        return value
 
     def text(self, parent: dict[str, Any], key: str, path: str) -> str | None:
         value = parent.get(key)
