@@ -99,7 +99,11 @@ def test_readers_never_see_a_partial_index_during_migrate(es: ElasticsearchBacke
     reader.start()
     try:
         result = es.migrate(_slow(new))
-        time.sleep(0.3)  # let the reader see the new index
+        # Let the reader run a few searches on the new index (slow machines: up to 30 s).
+        deadline = time.monotonic() + 30
+        while "Renamed trial 7" not in titles and not errors and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
     finally:
         stop.set()
         reader.join(timeout=30)

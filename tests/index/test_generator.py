@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from index.bench import mixed_queries
+from index.bench import goal_ratios, mixed_queries
 from index.generator import RecordGenerator, derive_tables, load_tables
 from parsers.records import TrialRecord
 
@@ -47,3 +47,18 @@ def test_bench_queries_have_text_three_filters_and_eight_facets() -> None:
         assert request.q and len(request.facet_names()) == 8
         filters = len(request.filters) + (request.min_age is not None) + (request.near is not None)
         assert filters == 3
+
+
+def test_bench_reports_each_figure_over_its_goal() -> None:
+    rows = [
+        {"backend": "elasticsearch", "records": 500_000, "index_docs_s": 4000,
+         "p50_ms": 30.0, "p99_ms": 50.0},
+        {"backend": "sqlite", "records": 100_000, "index_docs_s": 900, "p50_ms": 9.0,
+         "p99_ms": 125.0},
+    ]  # fmt: skip
+    assert goal_ratios(rows) == [
+        "indexing: slowest 4,000 docs/s = 0.80x the 5,000 docs/s goal",
+        "elasticsearch 500,000 p50: 30.0 ms = 1.50x the 20 ms limit",
+        "elasticsearch 500,000 p99: 50.0 ms = 0.50x the 100 ms limit",
+        "sqlite 100,000 p99: 125.0 ms = 0.50x the 250 ms limit",
+    ]
