@@ -1,8 +1,16 @@
-"""The search side: Elasticsearch (mapping, alias lifecycle, bulk, search) and the
-embedded SQLite backend behind the same interface (`index.backend.SearchBackend`).
+"""The search side: Elasticsearch and the embedded SQLite backend behind one interface.
 
-Open one with ``index.open_backend()``; describe a search with
-``index.search_models.SearchRequest``.
+* `index.backend`: the `SearchBackend` protocol, `IndexReport`, `open_backend()`
+  (Elasticsearch when ``ELASTICSEARCH_URL`` is set, else SQLite at
+  ``TRIALDEX_SQLITE`` / ``var/trialdex.sqlite``);
+* `index.search_models`: `SearchRequest` / `SearchResponse` and `FACETS`, the one
+  facet table; `index.errors.SearchRequestError` for input a caller can fix;
+* `index.es_backend` (+ `es_mapping`, `es_query`, `es_bulk`): the alias lifecycle
+  (`setup`, `migrate`), bulk indexing and search on Elasticsearch 9;
+* `index.sqlite_backend` (+ `sqlite_postings`): FTS5, facet bitmaps, R*Tree geo;
+* `index.loader.index_files` and `index.reconcile.remove_missing`: what the CLI
+  and the DAGs call;
+* `index.generator` and `index.bench`: registry-scale records and the benchmark.
 """
 
 from __future__ import annotations
