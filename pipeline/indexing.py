@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from index.backend import IndexFailure
+from index.loader import read_record_files
 from parsers.errors import ServiceError
-from parsers.records import read_records
 from pipeline.parse import write_jsonl
 from pipeline.partitions import Partition, write_json
 from pipeline.settings import BackendConfig
@@ -28,11 +29,14 @@ def index_partition(
     if not records_path.exists():
         raise IndexingError(f"{partition.describe()}: no {records_path} (run the parse step first)")
     search = backend.open()
+    # A damaged line is a failure of that record, not of the whole partition.
+    bad_lines: list[IndexFailure] = []
     try:
         search.setup()
-        report = search.index_records(read_records(records_path))
+        report = search.index_records(read_record_files([records_path], bad_lines))
     finally:
         search.close()
+    report.failures[:0] = bad_lines
     failures_path = partition.path("index_failures.jsonl")
     write_jsonl(failures_path, ({"id": f.id, "reason": f.reason} for f in report.failures))
     result: dict[str, Any] = {
