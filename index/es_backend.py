@@ -16,11 +16,13 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from elastic_transport import ApiResponseMeta
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch.exceptions import HTTP_EXCEPTIONS
 
 from index import cursor as cursors
 from index.backend import IndexReport, Progress
@@ -34,7 +36,7 @@ from index.es_mapping import (
     index_body,
     probe_analysis,
 )
-from index.es_query import SHARED, search_body, selected_agg_name, suggest_body
+from index.es_query import SHARED, msearch_body, selected_agg_name, suggest_body
 from index.geo import nearest_site
 from index.search_models import (
     FACETS,
@@ -66,6 +68,15 @@ class MigrationResult:
     previous: list[str]
     report: IndexReport
     deleted_indices: list[str] = field(default_factory=list)
+
+
+def _item_error(meta: ApiResponseMeta, item: dict[str, Any]) -> ApiError:
+    """The error the client would raise for one failed `_msearch` item."""
+    status = int(item.get("status", 500))
+    error = item.get("error")
+    message = str(error.get("type", error)) if isinstance(error, dict) else str(error)
+    cls = HTTP_EXCEPTIONS.get(status, ApiError)
+    return cls(message=message, meta=replace(meta, status=status), body=item)
 
 
 @contextlib.contextmanager
@@ -320,31 +331,44 @@ class ElasticsearchBackend:
             }
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        """Hits and facet counts in one `_msearch` round trip. The facets search
+        failing or timing out is reported on the facets, not raised; the hits
+        search failing raises as a plain search would."""
         started = time.perf_counter()
         after = None
         if request.cursor:
             after = cursors.decode(request.cursor, self.name, request.sort, 2)
-        body = search_body(
-            request, expand_synonyms=self.analysis.expand_synonyms_in_python, search_after=after
+        searches = msearch_body(
+            request,
+            index=self.alias,
+            expand_synonyms=self.analysis.expand_synonyms_in_python,
+            search_after=after,
+            timeout=SEARCH_TIMEOUT,
         )
         with _service("searching", self.url):
             try:
-                found = self.client.search(index=self.alias, timeout=SEARCH_TIMEOUT, **body)
+                answer = self.client.msearch(searches=searches)
+                responses = answer["responses"]
+                found = responses[0]
+                if "error" in found:
+                    raise _item_error(answer.meta, found)
             except ApiError as exc:
                 if after is not None and exc.status_code == 400:
                     raise SearchRequestError(
                         "cursor does not fit this query; start from the first page"
                     ) from exc
                 raise
+        counted = responses[1] if len(responses) > 1 else {}
         raw_hits = found["hits"]["hits"]
         page = raw_hits[: request.size]
         hits = [self._hit(raw, request) for raw in page]
         next_cursor = None
         if len(raw_hits) > request.size and page:
             next_cursor = cursors.encode(self.name, request.sort, list(page[-1]["sort"]))
-        timed_out = list(request.facet_names()) if found.get("timed_out") else []
+        late = found.get("timed_out") or "error" in counted or counted.get("timed_out")
+        timed_out = list(request.facet_names()) if late else []
         facets = []
-        aggs = found.get("aggregations", {})
+        aggs = counted.get("aggregations", {})
         for name in request.facet_names():
             holder = (
                 aggs.get(SHARED, {})

@@ -4,7 +4,11 @@ Faceting follows the multi-select pattern: the query holds the free text and
 the filters that are not facets; every facet selection goes in
 ``post_filter`` (so hits and total honour it), and each facet's aggregation is
 filtered by the *other* facets' selections only, so its own unselected
-values keep their counts.
+values keep their counts. Hits and facet counts are two searches sent in one
+`_msearch` (`msearch_body`): the facets search has ``size: 0`` and asks for the
+shard request cache, which serves a repeated facet computation from memory.
+Facet fields are root-level keywords (site fields through ``include_in_root``),
+so a trial counts once per distinct value without a nested aggregation.
 
 Free text is never handed to a query parser: it becomes `multi_match` clauses
 (every word required, in any searched field), one per synonym group a phrase
@@ -206,21 +210,26 @@ def highlight() -> dict[str, Any]:
     }
 
 
+def _query(request: SearchRequest, text: dict[str, Any] | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"bool": {"must": [text] if text else [{"match_all": {}}]}}
+    filters = base_filters(request)
+    if filters:
+        query["bool"]["filter"] = filters
+    return query
+
+
 def search_body(
     request: SearchRequest,
     *,
     expand_synonyms: bool,
     search_after: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole `_search` body. One hit more than the page is asked for, to know
-    whether there is a next page."""
+    """The hits search: query, facet selections as ``post_filter``, sort, page and
+    highlights; no aggregations (`facets_body` counts them). One hit more than
+    the page is asked for, to know whether there is a next page."""
     text = text_query(request.q, expand_synonyms=expand_synonyms)
-    query: dict[str, Any] = {"bool": {"must": [text] if text else [{"match_all": {}}]}}
-    filters = base_filters(request)
-    if filters:
-        query["bool"]["filter"] = filters
     body: dict[str, Any] = {
-        "query": query,
+        "query": _query(request, text),
         "size": request.size + 1 if request.size else 0,
         "track_total_hits": True,
         "sort": sort_clause(request),
@@ -228,14 +237,46 @@ def search_body(
     selected = selection_filters(request)
     if selected:
         body["post_filter"] = {"bool": {"filter": selected}}
-    aggs = facet_aggs(request)
-    if aggs:
-        body["aggs"] = aggs
     if text and request.size:
         body["highlight"] = highlight()
     if search_after is not None:
         body["search_after"] = search_after
     return body
+
+
+def facets_body(request: SearchRequest, *, expand_synonyms: bool) -> dict[str, Any] | None:
+    """The facet counts alone, or None when no facet is asked for. ``size: 0`` with
+    no sort or page in it, so the shard request cache can answer a repeat: the
+    body is its cache key. The cursor does not change facet counts, so every
+    page of one query shares the cached counts."""
+    aggs = facet_aggs(request)
+    if not aggs:
+        return None
+    text = text_query(request.q, expand_synonyms=expand_synonyms)
+    return {"query": _query(request, text), "size": 0, "aggs": aggs}
+
+
+def msearch_body(
+    request: SearchRequest,
+    *,
+    index: str,
+    expand_synonyms: bool,
+    search_after: list[Any] | None = None,
+    timeout: str | None = None,
+) -> list[dict[str, Any]]:
+    """One `_msearch` round trip: header and body of the hits search, then (when
+    facets are asked for) of the facets search, which asks for the request cache
+    in its header (where `_msearch` takes it)."""
+    hits = search_body(request, expand_synonyms=expand_synonyms, search_after=search_after)
+    facets = facets_body(request, expand_synonyms=expand_synonyms)
+    if timeout is not None:
+        hits["timeout"] = timeout
+        if facets is not None:
+            facets["timeout"] = timeout
+    searches: list[dict[str, Any]] = [{"index": index}, hits]
+    if facets is not None:
+        searches += [{"index": index, "request_cache": True}, facets]
+    return searches
 
 
 def suggest_body(field: str, prefix: str, size: int) -> dict[str, Any]:
@@ -270,6 +311,8 @@ __all__ = [
     "FACETS",
     "base_filters",
     "facet_aggs",
+    "facets_body",
+    "msearch_body",
     "search_body",
     "sort_clause",
     "suggest_body",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.es_mapping import Analysis, analysis_settings, facet_field, mappings
-from index.es_query import search_body, suggest_body, text_query
+from index.es_query import facets_body, msearch_body, search_body, suggest_body, text_query
 from index.fields import record_fields
 from index.search_models import FACETS, SearchRequest
 
@@ -24,15 +24,43 @@ def _terms(field: str, size: int) -> dict[str, Any]:
     return {"terms": {"field": field, "size": size, "order": ORDER}}
 
 
-def test_empty_request_body() -> None:
-    body = search_body(SearchRequest(facets=["phase"]), expand_synonyms=True)
-    assert body == {
-        "query": {"bool": {"must": [{"match_all": {}}]}},
-        "size": 21,
-        "track_total_hits": True,
-        "sort": [{"_score": "desc"}, {"id": "asc"}],
-        "aggs": {"facets": {"filter": {"match_all": {}}, "aggs": {"phase": _terms("phases", 10)}}},
-    }
+def test_empty_request_is_one_msearch_of_hits_then_cached_facets() -> None:
+    searches = msearch_body(
+        SearchRequest(facets=["phase"]), index="trials", expand_synonyms=True, timeout="10s"
+    )
+    assert searches == [
+        {"index": "trials"},
+        {
+            "query": {"bool": {"must": [{"match_all": {}}]}},
+            "size": 21,
+            "track_total_hits": True,
+            "sort": [{"_score": "desc"}, {"id": "asc"}],
+            "timeout": "10s",
+        },
+        {"index": "trials", "request_cache": True},
+        {
+            "query": {"bool": {"must": [{"match_all": {}}]}},
+            "size": 0,
+            "aggs": {
+                "facets": {"filter": {"match_all": {}}, "aggs": {"phase": _terms("phases", 10)}}
+            },
+            "timeout": "10s",
+        },
+    ]
+
+
+def test_no_facets_means_no_facets_search() -> None:
+    request = SearchRequest(facets=[], size=3)
+    assert facets_body(request, expand_synonyms=True) is None
+    assert msearch_body(request, index="trials", expand_synonyms=True) == [
+        {"index": "trials"},
+        {
+            "query": {"bool": {"must": [{"match_all": {}}]}},
+            "size": 4,
+            "track_total_hits": True,
+            "sort": [{"_score": "desc"}, {"id": "asc"}],
+        },
+    ]
 
 
 def test_text_query_is_multi_match_with_every_word_required() -> None:
@@ -83,26 +111,42 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
     )
     phase = {"terms": {"phases": ["PHASE2", "PHASE3"]}}
     country = {"terms": {"sites.country": ["France"]}}
-    assert search_body(request, expand_synonyms=True) == {
-        "query": {
-            "bool": {
-                "must": [
-                    {
-                        "multi_match": {
-                            "query": "asthma",
-                            "fields": FIELDS,
-                            "type": "cross_fields",
-                            "operator": "and",
-                        }
+    query = {
+        "bool": {
+            "must": [
+                {
+                    "multi_match": {
+                        "query": "asthma",
+                        "fields": FIELDS,
+                        "type": "cross_fields",
+                        "operator": "and",
                     }
-                ],
-                "filter": [{"term": {"has_results": True}}],
-            }
-        },
+                }
+            ],
+            "filter": [{"term": {"has_results": True}}],
+        }
+    }
+    assert search_body(request, expand_synonyms=True) == {
+        "query": query,
         "size": 11,
         "track_total_hits": True,
         "sort": [{"_score": "desc"}, {"id": "asc"}],
         "post_filter": {"bool": {"filter": [phase, country]}},
+        "highlight": {
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "require_field_match": False,
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "summary": {"fragment_size": 160, "number_of_fragments": 2},
+                "conditions": {"number_of_fragments": 0},
+            },
+        },
+    }
+    # The facets search has the same query, no post_filter, sort, page or highlight.
+    assert facets_body(request, expand_synonyms=True) == {
+        "query": query,
+        "size": 0,
         "aggs": {
             # Unselected facets share one filter: every selection.
             "facets": {
@@ -117,16 +161,6 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
             "selected_country": {
                 "filter": {"bool": {"filter": [phase]}},
                 "aggs": {"country": _terms("sites.country", 5)},
-            },
-        },
-        "highlight": {
-            "pre_tags": ["<mark>"],
-            "post_tags": ["</mark>"],
-            "require_field_match": False,
-            "fields": {
-                "title": {"number_of_fragments": 0},
-                "summary": {"fragment_size": 160, "number_of_fragments": 2},
-                "conditions": {"number_of_fragments": 0},
             },
         },
     }
