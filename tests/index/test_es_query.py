@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from index import es_query
+from index.es_backend import ElasticsearchBackend
 from index.es_mapping import Analysis, analysis_settings, facet_field, mappings
 from index.es_query import facets_body, msearch_body, search_body, suggest_body, text_query
 from index.fields import record_fields
 from index.search_models import FACETS, SearchRequest
+from tests.index.factory import make_record
 
 FIELDS = [
     "title^8",
@@ -60,6 +65,26 @@ def test_no_facets_means_no_facets_search() -> None:
             "track_total_hits": True,
             "sort": [{"_score": "desc"}, {"id": "asc"}],
         },
+    ]
+
+
+@pytest.mark.elasticsearch
+def test_a_failed_facets_search_is_reported_and_the_hits_still_come(
+    es_client: Any, es_index_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = ElasticsearchBackend(es_client, alias=es_index_name)
+    backend.setup()
+    backend.index_records([make_record(n) for n in range(1, 6)])
+    # Terms on a text field (no fielddata): the cluster refuses the facets search only.
+    monkeypatch.setattr(
+        es_query, "facet_aggs", lambda request: {"facets": {"terms": {"field": "title"}}}
+    )
+    response = backend.search(SearchRequest(facets=["phase", "status"], size=10))
+    assert response.total == 5 and len(response.hits) == 5
+    assert response.facets_timed_out == ["phase", "status"]
+    assert [(f.name, f.timed_out, f.values) for f in response.facets] == [
+        ("phase", True, []),
+        ("status", True, []),
     ]
 
 
