@@ -39,13 +39,13 @@ from index.es_mapping import (
 from index.es_query import SHARED, msearch_body, selected_agg_name, suggest_body
 from index.geo import nearest_site
 from index.search_models import (
-    FACETS,
-    SUGGEST_FACETS,
     Facet,
     FacetValue,
     Hit,
     SearchRequest,
     SearchResponse,
+    facet_request,
+    suggest_prefix,
 )
 from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import TrialRecord
@@ -418,20 +418,12 @@ class ElasticsearchBackend:
     def facet_values(
         self, name: str, request: SearchRequest | None = None, size: int = 100
     ) -> Facet:
-        if name not in FACETS:
-            raise SearchRequestError(f"unknown facet {name!r}; known: {', '.join(FACETS)}")
-        base_request = request or SearchRequest()
-        req = base_request.model_copy(
-            update={"facets": [name], "facet_size": size, "size": 0, "cursor": None}
-        )
+        # Counts cover the whole result set, so a cursor has no place here.
+        req = facet_request(name, request, size).model_copy(update={"cursor": None})
         return self.search(req).facets[0]
 
     def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
-        if field not in SUGGEST_FACETS:
-            raise SearchRequestError(
-                f"no suggestions for {field!r}; try {', '.join(SUGGEST_FACETS)}"
-            )
-        prefix = prefix.strip()
+        prefix = suggest_prefix(field, prefix)
         if not prefix:
             return []
         body = suggest_body(field, prefix, max(1, min(size, 100)))

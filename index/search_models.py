@@ -348,6 +348,23 @@ class SearchResponse(_Model):
     took_ms: float | None = None
 
 
+def facet_request(name: str, request: SearchRequest | None, size: int) -> SearchRequest:
+    """The search that counts one facet's values (``facet_values`` on every backend)."""
+    if name not in FACETS:
+        raise SearchRequestError(f"unknown facet {name!r}; known: {', '.join(FACETS)}")
+    base = request or SearchRequest()
+    return base.model_copy(update={"facets": [name], "facet_size": size, "size": 0})
+
+
+def suggest_prefix(field_name: str, prefix: str) -> str:
+    """Check a suggestion field and return the prefix to complete ('' means no suggestions)."""
+    if field_name not in SUGGEST_FACETS:
+        raise SearchRequestError(
+            f"no suggestions for {field_name!r}; try {', '.join(SUGGEST_FACETS)}"
+        )
+    return prefix.strip()
+
+
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "FACETS",
@@ -361,7 +378,9 @@ __all__ = [
     "SearchResponse",
     "SortBy",
     "date_bound",
+    "facet_request",
     "facet_spec",
     "parse_point",
     "parse_radius",
+    "suggest_prefix",
 ]

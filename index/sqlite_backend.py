@@ -40,7 +40,6 @@ from index.fields import text_fields, values_at
 from index.geo import EARTH_RADIUS_KM, bounding_box, haversine_km, nearest_site
 from index.search_models import (
     FACETS,
-    SUGGEST_FACETS,
     Facet,
     FacetValue,
     Hit,
@@ -48,6 +47,8 @@ from index.search_models import (
     SearchResponse,
     SortBy,
     date_bound,
+    facet_request,
+    suggest_prefix,
 )
 from index.sqlite_postings import FacetPostings, Membership, bitmap, positions
 from index.text import BOOSTS, HIGHLIGHT_FIELDS, OWN_FIELDS, Clause, query_clauses
@@ -644,18 +645,10 @@ class SqliteBackend:
     def facet_values(
         self, name: str, request: SearchRequest | None = None, size: int = 100
     ) -> Facet:
-        if name not in FACETS:
-            raise SearchRequestError(f"unknown facet {name!r}; known: {', '.join(FACETS)}")
-        base_request = request or SearchRequest()
-        req = base_request.model_copy(update={"facets": [name], "facet_size": size, "size": 0})
-        return self.search(req).facets[0]
+        return self.search(facet_request(name, request, size)).facets[0]
 
     def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
-        if field not in SUGGEST_FACETS:
-            raise SearchRequestError(
-                f"no suggestions for {field!r}; try {', '.join(SUGGEST_FACETS)}"
-            )
-        prefix = prefix.strip()
+        prefix = suggest_prefix(field, prefix)
         if not prefix:
             return []
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
