@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from index.backend import SearchBackend
-from index.fields import _unwrap  # the unwrapping the index derives its fields with
+from index.fields import unwrap_annotation
 from index.search_models import MAX_PAGE_SIZE, SearchRequest
 from parsers.records import TrialRecord
 
@@ -44,7 +44,7 @@ def csv_columns() -> tuple[tuple[str, ...], ...]:
         columns: list[tuple[str, ...]] = []
         for name, info in model.model_fields.items():
             path = (*prefix, info.alias or name)
-            inner, many = _unwrap(info.annotation)
+            inner, many = unwrap_annotation(info.annotation)
             if _is_model(inner) and not many and inner.__name__ != "GeoPoint":
                 columns.extend(walk(inner, path))
             else:

@@ -49,7 +49,7 @@ class FieldSpec:
 NESTED_LISTS = frozenset({"sites"})
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
+def unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
     """Strip Optional / list / Annotated; return (inner type, is_list)."""
     many = False
     while True:
@@ -72,7 +72,7 @@ def _walk(model: type[BaseModel], prefix: str, nested: str | None, many: bool) -
         key = info.alias or name
         path = f"{prefix}{key}"
         marker = next((m for m in info.metadata if isinstance(m, IndexAs)), None)
-        inner, is_list = _unwrap(info.annotation)
+        inner, is_list = unwrap_annotation(info.annotation)
         if marker is None and isinstance(inner, type) and issubclass(inner, BaseModel):
             child_nested = path if (is_list and path in NESTED_LISTS) else nested
             specs.extend(_walk(inner, f"{path}.", child_nested, many or is_list))
