@@ -609,6 +609,9 @@ class StubBackend:
             }
         )
 
+    def search_json(self, request: SearchRequest) -> bytes:
+        return self.search(request).model_dump_json(by_alias=True).encode()
+
     def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
         return []
 

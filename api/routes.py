@@ -81,7 +81,7 @@ def _json(model: BaseModel, status: int = 200) -> Response:
 )
 def search_trials(request: Request, backend: Backend) -> Response:
     search = parse_search(request.query_params.multi_items())
-    return _json(backend.search(search))
+    return Response(backend.search_json(search), media_type="application/json")
 
 
 @router.get(

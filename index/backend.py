@@ -97,6 +97,11 @@ class SearchBackend(Protocol):
         """Raises `SearchRequestError` for a bad cursor or request."""
         ...
 
+    def search_json(self, request: SearchRequest) -> bytes:
+        """`search`'s answer as the API's JSON (``model_dump_json(by_alias=True)``),
+        by whatever route is cheapest for the backend."""
+        ...
+
     def suggest(self, field: str, prefix: str, size: int = 10) -> list[str]:
         """Values of a suggest facet (condition, intervention, sponsor) with a word
         starting with ``prefix`` (case-insensitive), most frequent first."""

@@ -20,15 +20,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from elastic_transport import ApiResponseMeta
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
+from elasticsearch.serializer import OrjsonSerializer
 
 from index import cursor as cursors
 from index.backend import IndexReport, Progress
 from index.errors import SearchRequestError
 from index.es_bulk import bulk_delete, bulk_index
 from index.es_mapping import (
+    DOCUMENT_FORMAT,
     MAPPING_VERSION,
     Analysis,
     facet_field,
@@ -36,12 +39,10 @@ from index.es_mapping import (
     index_body,
     probe_analysis,
 )
-from index.es_query import SHARED, msearch_body, selected_agg_name, suggest_body
-from index.geo import nearest_site
+from index.es_query import count_query, facet_searches, msearch_body, suggest_body
+from index.geo import nearest_site_json
 from index.search_models import (
     Facet,
-    FacetValue,
-    Hit,
     SearchRequest,
     SearchResponse,
     facet_request,
@@ -111,13 +112,20 @@ class ElasticsearchBackend:
         else:
             self.url = url.rstrip("/")
             self.client = Elasticsearch(
-                self.url, request_timeout=request_timeout, retry_on_timeout=True, max_retries=2
+                self.url,
+                request_timeout=request_timeout,
+                retry_on_timeout=True,
+                max_retries=2,
+                # Search answers carry whole records; orjson parses them several
+                # times faster than the standard library.
+                serializer=OrjsonSerializer(),
             )
         self.alias = alias
         self.replicas = (
             int(os.environ.get("TRIALDEX_ES_REPLICAS", "0")) if replicas is None else replicas
         )
         self._analysis: Analysis | None = None
+        self._complete: dict[str, bool] = {}
 
     # Lifecycle
 
@@ -267,8 +275,10 @@ class ElasticsearchBackend:
                 current = None
                 if indices:
                     meta = self.client.indices.get_mapping(index=indices[0])[indices[0]]
-                    current = meta["mappings"].get("_meta", {}).get("fingerprint") == fingerprint(
-                        self.analysis
+                    marks = meta["mappings"].get("_meta", {})
+                    current = (
+                        marks.get("fingerprint") == fingerprint(self.analysis)
+                        and marks.get("documents") == DOCUMENT_FORMAT
                     )
                 return {
                     "backend": self.name,
@@ -331,19 +341,32 @@ class ElasticsearchBackend:
             }
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """Hits and facet counts in one `_msearch` round trip. The facets search
-        failing or timing out is reported on the facets, not raised; the hits
+        """Hits and facet counts in one `_msearch` round trip, as a validated model."""
+        return SearchResponse.model_validate(self.search_data(request))
+
+    def search_json(self, request: SearchRequest) -> bytes:
+        """The same answer as `search`, encoded as the API sends it. Stored records
+        are already in the contract (`es_mapping.DOCUMENT_FORMAT`), so they are
+        passed through rather than validated and serialised again."""
+        return orjson.dumps(self.search_data(request))
+
+    def search_data(self, request: SearchRequest) -> dict[str, Any]:
+        """The answer as plain data shaped like `SearchResponse`. A facet search
+        failing or timing out is reported on its facets, not raised; the hits
         search failing raises as a plain search would."""
         started = time.perf_counter()
         after = None
         if request.cursor:
             after = cursors.decode(request.cursor, self.name, request.sort, 2)
+        expand = self.analysis.expand_synonyms_in_python
+        plan = facet_searches(request, expand_synonyms=expand)
         searches = msearch_body(
             request,
             index=self.alias,
-            expand_synonyms=self.analysis.expand_synonyms_in_python,
+            expand_synonyms=expand,
             search_after=after,
             timeout=SEARCH_TIMEOUT,
+            facets=plan,
         )
         with _service("searching", self.url):
             try:
@@ -358,62 +381,95 @@ class ElasticsearchBackend:
                         "cursor does not fit this query; start from the first page"
                     ) from exc
                 raise
-        counted = responses[1] if len(responses) > 1 else {}
         raw_hits = found["hits"]["hits"]
         page = raw_hits[: request.size]
-        hits = [self._hit(raw, request) for raw in page]
+        hits = [self._hit_data(raw, request) for raw in page]
         next_cursor = None
         if len(raw_hits) > request.size and page:
             next_cursor = cursors.encode(self.name, request.sort, list(page[-1]["sort"]))
-        late = found.get("timed_out") or "error" in counted or counted.get("timed_out")
-        timed_out = list(request.facet_names()) if late else []
-        facets = []
-        aggs = counted.get("aggregations", {})
-        for name in request.facet_names():
-            holder = (
-                aggs.get(SHARED, {})
-                if not request.selected(name)
-                else aggs.get(selected_agg_name(name), {})
-            )
-            terms = holder.get(name, {})
-            chosen = set(request.selected(name))
-            facets.append(
-                Facet(
-                    name=name,
-                    truncated=terms.get("sum_other_doc_count", 0) > 0,
-                    values=[
-                        FacetValue(
-                            value=str(b["key"]), count=b["doc_count"], selected=b["key"] in chosen
-                        )
-                        for b in terms.get("buckets", [])
-                    ],
-                    timed_out=name in timed_out,
-                )
-            )
-        return SearchResponse(
-            total=found["hits"]["total"]["value"],
-            hits=hits,
-            facets=facets,
-            facets_timed_out=timed_out,
-            next_cursor=next_cursor,
-            backend=self.name,
-            took_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+
+        total: int | None = None
+        counts: dict[str, dict[str, Any]] = {}
+        late: set[str] = set(request.facet_names()) if found.get("timed_out") else set()
+        for facet_search, counted in zip(plan, responses[1:], strict=True):
+            if "error" in counted or counted.get("timed_out"):
+                late.update(facet_search.names)
+                continue
+            if facet_search.counts_total:
+                total = int(counted["hits"]["total"]["value"])
+            aggregations = counted.get("aggregations", {})
+            for name in facet_search.names:
+                counts[name] = aggregations.get(name, {})
+        if total is None:
+            total = self._total(request, found, expand)
+        facets = [
+            self._facet_data(request, name, counts.get(name, {}), late)
+            for name in request.facet_names()
+        ]
+        return {
+            "total": total,
+            "hits": hits,
+            "facets": facets,
+            "facets_timed_out": [n for n in request.facet_names() if n in late],
+            "next_cursor": next_cursor,
+            "backend": self.name,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    def _total(self, request: SearchRequest, found: dict[str, Any], expand: bool) -> int:
+        """The total when no facet search counted it: from the hits search when it
+        tracked it, else one `_count` (after a failed facet search)."""
+        tracked = found["hits"].get("total")
+        if isinstance(tracked, dict):
+            return int(tracked["value"])
+        with _service("counting", self.url):
+            query = count_query(request, expand_synonyms=expand)
+            return int(self.client.count(index=self.alias, query=query)["count"])
 
     @staticmethod
-    def _hit(raw: dict[str, Any], request: SearchRequest) -> Hit:
-        record = TrialRecord.model_validate(raw["_source"])
+    def _facet_data(
+        request: SearchRequest, name: str, terms: dict[str, Any], late: set[str]
+    ) -> dict[str, Any]:
+        chosen = set(request.selected(name))
+        return {
+            "name": name,
+            "truncated": terms.get("sum_other_doc_count", 0) > 0,
+            "values": [
+                {"value": str(b["key"]), "count": b["doc_count"], "selected": b["key"] in chosen}
+                for b in terms.get("buckets", [])
+            ],
+            "timed_out": name in late,
+        }
+
+    def _hit_data(self, raw: dict[str, Any], request: SearchRequest) -> dict[str, Any]:
+        source: dict[str, Any] = raw["_source"]
+        if not self._documents_complete(raw["_index"]):
+            source = TrialRecord.model_validate(source).model_dump(mode="json", by_alias=True)
         score = raw.get("_score")
-        hit = Hit(
-            record=record,
-            score=float(score) if score is not None else None,
-            highlights={k: list(v) for k, v in raw.get("highlight", {}).items()},
-        )
+        hit: dict[str, Any] = {
+            "record": source,
+            "score": float(score) if score is not None else None,
+            "highlights": raw.get("highlight", {}),
+            "nearest_site": None,
+            "distance_km": None,
+        }
         if request.near is not None:
-            found = nearest_site(record.sites, request.near)
-            if found is not None:
-                hit.nearest_site, hit.distance_km = found[0], round(found[1], 3)
+            nearest = nearest_site_json(source.get("sites") or [], request.near)
+            if nearest is not None:
+                hit["nearest_site"], hit["distance_km"] = nearest[0], round(nearest[1], 3)
         return hit
+
+    def _documents_complete(self, index: str) -> bool:
+        """Whether ``index`` stores records whole (nulls included); older indices
+        left nulls out, and their records are completed through the model. Read
+        once per index: an index's document format never changes."""
+        known = self._complete.get(index)
+        if known is None:
+            with _service(f"reading the mapping of {index}", self.url):
+                mapping = self.client.indices.get_mapping(index=index)[index]["mappings"]
+            known = mapping.get("_meta", {}).get("documents") == DOCUMENT_FORMAT
+            self._complete[index] = known
+        return known
 
     def facet_values(
         self, name: str, request: SearchRequest | None = None, size: int = 100

@@ -29,11 +29,12 @@ MAX_BACKOFF_S = 30.0
 
 
 def document(record: TrialRecord) -> str:
-    """The stored document as JSON: the record, unknown (None) fields left out.
+    """The stored document: the record exactly in the contract, nulls included
+    (`es_mapping.DOCUMENT_FORMAT`), so a search can return ``_source`` as is.
 
     Serialised by pydantic (in Rust); the client sends a str body as is.
     """
-    return record.model_dump_json(by_alias=True, exclude_none=True)
+    return record.to_json()
 
 
 def record_json_pairs(lines: Iterable[str]) -> Iterator[tuple[str, str]]:

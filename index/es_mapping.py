@@ -177,8 +177,14 @@ def facet_field(name: str) -> str:
     return f"{path}.keyword" if spec.index_as.kind == "text" else path
 
 
+# What ``_source`` holds: "contract" = every field of the record contract, nulls
+# included, exactly as the API returns it, so searches can pass it through
+# without re-validating. (Indices written before this dropped null fields.)
+DOCUMENT_FORMAT = "contract"
+
+
 def fingerprint(analysis: Analysis) -> str:
-    body = json.dumps([mappings(), analysis_settings(analysis)], sort_keys=True)
+    body = json.dumps([mappings(), analysis_settings(analysis), DOCUMENT_FORMAT], sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -189,6 +195,7 @@ def index_body(analysis: Analysis, *, replicas: int = 0) -> dict[str, Any]:
         "mapping_version": MAPPING_VERSION,
         "record_schema": SCHEMA_VERSION,
         "fingerprint": fingerprint(analysis),
+        "documents": DOCUMENT_FORMAT,
     }
     return {
         "settings": {

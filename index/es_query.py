@@ -1,14 +1,15 @@
 """Elasticsearch request bodies for a `SearchRequest`: pure functions, dict in, dict out.
 
-Faceting follows the multi-select pattern: the query holds the free text and
-the filters that are not facets; every facet selection goes in
-``post_filter`` (so hits and total honour it), and each facet's aggregation is
-filtered by the *other* facets' selections only, so its own unselected
-values keep their counts. Hits and facet counts are two searches sent in one
-`_msearch` (`msearch_body`): the facets search has ``size: 0`` and asks for the
-shard request cache, which serves a repeated facet computation from memory.
-Facet fields are root-level keywords (site fields through ``include_in_root``),
-so a trial counts once per distinct value without a nested aggregation.
+Faceting follows the multi-select pattern: the hits search holds the free
+text and the filters that are not facets in its query, and every facet
+selection in ``post_filter``, so hits and total honour it. Facet counts are
+separate size-0 searches in the same `_msearch` (`facet_searches`): one for the
+facets without a selection, under every selection, and one per selected facet
+under the *other* facets' selections, so its own unselected values keep their
+counts. Each asks for the shard request cache, which serves a repeat from
+memory. Facet fields are root-level keywords (site fields through
+``include_in_root``), so a trial counts once per distinct value without a
+nested aggregation.
 
 Free text is never handed to a query parser: it becomes `multi_match` clauses
 (every word required, in any searched field), one per synonym group a phrase
@@ -17,6 +18,7 @@ in it names.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from index.es_mapping import ALL_TEXT, facet_field
@@ -136,14 +138,7 @@ def selection_filters(request: SearchRequest, skip: str | None = None) -> list[d
     ]
 
 
-SHARED = "facets"
-
-
-def selected_agg_name(name: str) -> str:
-    return f"selected_{name}"
-
-
-def _terms(name: str, size: int) -> dict[str, Any]:
+def terms_agg(name: str, size: int) -> dict[str, Any]:
     return {
         "terms": {
             "field": facet_field(name),
@@ -153,27 +148,69 @@ def _terms(name: str, size: int) -> dict[str, Any]:
     }
 
 
-def _filtered(filters: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "filter": {"bool": {"filter": filters}} if filters else {"match_all": {}},
-        "aggs": aggs,
-    }
+@dataclass(frozen=True)
+class FacetSearch:
+    """One size-0 search of the facets part: which facets it counts, and its body.
+
+    ``counts_total`` marks the search whose hit count is the result set's total
+    (its query holds every selection, exactly what the hits search matches).
+    """
+
+    names: tuple[str, ...]
+    body: dict[str, Any]
+    counts_total: bool = False
 
 
-def facet_aggs(request: SearchRequest) -> dict[str, Any]:
-    """Facets without a selection share one filter (every selection); each selected
-    facet gets its own, with the other facets' selections only."""
+def _counting_query(
+    request: SearchRequest, text: dict[str, Any] | None, selections: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Everything in filter context: counting needs no scores, and unscored
+    clauses are cheaper and cacheable."""
+    clauses = ([text] if text else []) + base_filters(request) + selections
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+def facet_searches(request: SearchRequest, *, expand_synonyms: bool) -> list[FacetSearch]:
+    """The facet counts as separate size-0 searches (none when no facet is asked for).
+
+    Facets without a selection share one search whose query holds every
+    selection; it also counts the total. Each selected facet gets its own search
+    with the *other* facets' selections in its query. Putting the selections in
+    each search's query (rather than in filter aggregations under one broad
+    query) means only matching trials are visited, and each search is its own
+    entry in the shard request cache: toggling a value of one facet reuses the
+    cached counts of the searches it does not change.
+    """
     names = request.facet_names()
-    aggs: dict[str, Any] = {}
-    shared = {n: _terms(n, request.facet_size) for n in names if not request.selected(n)}
+    if not names:
+        return []
+    text = text_query(request.q, expand_synonyms=expand_synonyms)
+    searches: list[FacetSearch] = []
+    shared = [n for n in names if not request.selected(n)]
     if shared:
-        aggs[SHARED] = _filtered(selection_filters(request), shared)
+        body = {
+            "query": _counting_query(request, text, selection_filters(request)),
+            "size": 0,
+            "track_total_hits": True,
+            "aggs": {n: terms_agg(n, request.facet_size) for n in shared},
+        }
+        searches.append(FacetSearch(tuple(shared), body, counts_total=True))
     for name in names:
         if request.selected(name):
-            aggs[selected_agg_name(name)] = _filtered(
-                selection_filters(request, skip=name), {name: _terms(name, request.facet_size)}
-            )
-    return aggs
+            body = {
+                "query": _counting_query(request, text, selection_filters(request, skip=name)),
+                "size": 0,
+                "track_total_hits": False,
+                "aggs": {name: terms_agg(name, request.facet_size)},
+            }
+            searches.append(FacetSearch((name,), body))
+    return searches
+
+
+def count_query(request: SearchRequest, *, expand_synonyms: bool) -> dict[str, Any]:
+    """What the total counts: the query and every selection (for `_count`)."""
+    text = text_query(request.q, expand_synonyms=expand_synonyms)
+    return _counting_query(request, text, selection_filters(request))
 
 
 def sort_clause(request: SearchRequest) -> list[dict[str, Any]]:
@@ -223,15 +260,18 @@ def search_body(
     *,
     expand_synonyms: bool,
     search_after: list[Any] | None = None,
+    track_total: bool = True,
 ) -> dict[str, Any]:
     """The hits search: query, facet selections as ``post_filter``, sort, page and
-    highlights; no aggregations (`facets_body` counts them). One hit more than
-    the page is asked for, to know whether there is a next page."""
+    highlights; no aggregations (`facet_searches` count them). One hit more than
+    the page is asked for, to know whether there is a next page. Without
+    ``track_total`` the search may skip non-competitive hits (block-max WAND,
+    sort shortcuts); a facet search counts the total instead."""
     text = text_query(request.q, expand_synonyms=expand_synonyms)
     body: dict[str, Any] = {
         "query": _query(request, text),
         "size": request.size + 1 if request.size else 0,
-        "track_total_hits": True,
+        "track_total_hits": track_total,
         "sort": sort_clause(request),
     }
     selected = selection_filters(request)
@@ -244,18 +284,6 @@ def search_body(
     return body
 
 
-def facets_body(request: SearchRequest, *, expand_synonyms: bool) -> dict[str, Any] | None:
-    """The facet counts alone, or None when no facet is asked for. ``size: 0`` with
-    no sort or page in it, so the shard request cache can answer a repeat: the
-    body is its cache key. The cursor does not change facet counts, so every
-    page of one query shares the cached counts."""
-    aggs = facet_aggs(request)
-    if not aggs:
-        return None
-    text = text_query(request.q, expand_synonyms=expand_synonyms)
-    return {"query": _query(request, text), "size": 0, "aggs": aggs}
-
-
 def msearch_body(
     request: SearchRequest,
     *,
@@ -263,19 +291,29 @@ def msearch_body(
     expand_synonyms: bool,
     search_after: list[Any] | None = None,
     timeout: str | None = None,
+    facets: list[FacetSearch] | None = None,
 ) -> list[dict[str, Any]]:
-    """One `_msearch` round trip: header and body of the hits search, then (when
-    facets are asked for) of the facets search, which asks for the request cache
-    in its header (where `_msearch` takes it)."""
-    hits = search_body(request, expand_synonyms=expand_synonyms, search_after=search_after)
-    facets = facets_body(request, expand_synonyms=expand_synonyms)
+    """One `_msearch` round trip: header and body of the hits search, then of each
+    facet search (``facets``, default `facet_searches`), whose headers ask for
+    the shard request cache (where `_msearch` takes it): a size-0 body is its own
+    cache key, and a cursor does not change it, so every page of one query
+    shares the cached counts."""
+    if facets is None:
+        facets = facet_searches(request, expand_synonyms=expand_synonyms)
+    counted = any(f.counts_total for f in facets)
+    hits = search_body(
+        request,
+        expand_synonyms=expand_synonyms,
+        search_after=search_after,
+        track_total=not counted,
+    )
+    bodies = [hits, *(dict(f.body) for f in facets)]
     if timeout is not None:
-        hits["timeout"] = timeout
-        if facets is not None:
-            facets["timeout"] = timeout
-    searches: list[dict[str, Any]] = [{"index": index}, hits]
-    if facets is not None:
-        searches += [{"index": index, "request_cache": True}, facets]
+        for body in bodies:
+            body["timeout"] = timeout
+    searches: list[dict[str, Any]] = [{"index": index}, bodies[0]]
+    for body in bodies[1:]:
+        searches += [{"index": index, "request_cache": True}, body]
     return searches
 
 
@@ -309,9 +347,10 @@ def _regex_escape(ch: str) -> str:
 
 __all__ = [
     "FACETS",
+    "FacetSearch",
     "base_filters",
-    "facet_aggs",
-    "facets_body",
+    "count_query",
+    "facet_searches",
     "msearch_body",
     "search_body",
     "sort_clause",

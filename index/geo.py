@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from parsers.records import GeoPoint, Site
+
+T = TypeVar("T")
 
 EARTH_RADIUS_KM = 6371.0087714  # Elasticsearch's mean earth radius
 
@@ -19,13 +23,24 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def nearest_site(sites: list[Site], point: GeoPoint) -> tuple[Site, float] | None:
     """The site closest to ``point`` and its distance in km (sites without geo ignored)."""
-    best: tuple[Site, float] | None = None
-    for site in sites:
-        if site.geo is None:
-            continue
-        distance = haversine_km(point.lat, point.lon, site.geo.lat, site.geo.lon)
+    located = ((s, s.geo.lat, s.geo.lon) for s in sites if s.geo is not None)
+    return _nearest(located, point)
+
+
+def nearest_site_json(
+    sites: list[dict[str, Any]], point: GeoPoint
+) -> tuple[dict[str, Any], float] | None:
+    """`nearest_site` over sites as stored JSON (``{"geo": {"lat", "lon"}, ...}``)."""
+    located = ((s, s["geo"]["lat"], s["geo"]["lon"]) for s in sites if s.get("geo"))
+    return _nearest(located, point)
+
+
+def _nearest(located: Iterable[tuple[T, float, float]], point: GeoPoint) -> tuple[T, float] | None:
+    best: tuple[T, float] | None = None
+    for item, lat, lon in located:
+        distance = haversine_km(point.lat, point.lon, lat, lon)
         if best is None or distance < best[1]:
-            best = (site, distance)
+            best = (item, distance)
     return best
 
 

@@ -424,6 +424,9 @@ class SqliteBackend:
         params += [*exact_params, radius]
         return f"({box_sql}) AND {cond}", params
 
+    def search_json(self, request: SearchRequest) -> bytes:
+        return self.search(request).model_dump_json(by_alias=True).encode()
+
     def search(self, request: SearchRequest) -> SearchResponse:
         """One read transaction: the text and non-facet filters in SQL give the
         base set; facet selections and counts are bitmap operations

@@ -6,6 +6,7 @@ oracle (tests/index/oracle.py), so both backends agree with each other too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -170,6 +171,33 @@ def test_nearest_site_and_distance(backend: SearchBackend) -> None:
         assert hit.distance_km == pytest.approx(exact, abs=0.01)
         others = [s.geo for s in hit.record.sites if s.geo is not None]
         assert all(haversine_km(42.3601, -71.0589, g.lat, g.lon) >= exact - 1e-6 for g in others)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        *FILTER_CASES,
+        {"q": "myeloma", "filters": {"phase": ["PHASE2"]}},
+        {"near": BOSTON, "radius_km": "400mi", "sort": "distance", "q": "asthma"},
+        {"size": 0},
+    ],
+)
+def test_api_json_is_the_validated_answer_exactly(
+    backend: SearchBackend, data: dict[str, Any]
+) -> None:
+    """`search_json` (records passed through as stored) says exactly what the
+    validated `search` says, and every record in it is the whole contract."""
+    request = SearchRequest.parse({"size": 100, **data})
+    fast = json.loads(backend.search_json(request))
+    slow = backend.search(request).model_dump(mode="json", by_alias=True)
+    fast.pop("took_ms"), slow.pop("took_ms")
+    assert fast == slow
+    if "size" not in data:
+        assert fast["hits"] or fast["total"] == 0
+    for hit in fast["hits"]:
+        whole = TrialRecord.model_validate(hit["record"]).model_dump(mode="json", by_alias=True)
+        assert hit["record"] == whole
+        assert list(hit["record"]) == list(whole)  # every field, in contract order
 
 
 def test_exact_title_finds_that_trial_first(backend: SearchBackend) -> None:

@@ -3,6 +3,7 @@ swap under concurrent reads, failures reported, errors translated."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -147,3 +148,32 @@ def test_unreachable_cluster_is_a_clear_service_error() -> None:
         bulk_index(backend.client, "nowhere", [make_record(1)])
     assert info.value.report.indexed == 0
     assert backend.health()["ok"] is False
+
+
+def test_an_index_of_older_documents_still_answers_whole_records(
+    es: ElasticsearchBackend, es_client: Any
+) -> None:
+    """Indices written before documents kept their nulls carry no ``documents``
+    marker: their records are completed through the model, and health says the
+    mapping is not current, so an operator knows to migrate."""
+    from index.es_mapping import index_body
+
+    body = index_body(es.analysis)
+    del body["mappings"]["_meta"]["documents"]
+    old = f"{es.alias}-v{MAPPING_VERSION}-00000000000000000000"
+    es_client.indices.create(index=old, **body)
+    es_client.indices.update_aliases(actions=[{"add": {"index": old, "alias": es.alias}}])
+    record = make_record(3)
+    sparse = record.model_dump_json(by_alias=True, exclude_none=True)
+    es_client.index(index=old, id=record.id, document=sparse, refresh=True)
+
+    answer = json.loads(es.search_json(SearchRequest(size=5, facets=[])))
+    assert answer["total"] == 1
+    assert answer["hits"][0]["record"] == record.model_dump(mode="json", by_alias=True)
+    assert None in answer["hits"][0]["record"].values()  # the nulls were filled in
+    assert es.health()["mapping_current"] is False
+
+    es.migrate([record])
+    fresh = json.loads(es.search_json(SearchRequest(size=5, facets=[])))
+    assert fresh["hits"][0]["record"] == answer["hits"][0]["record"]
+    assert es.health()["mapping_current"] is True

@@ -9,7 +9,13 @@ import pytest
 from index import es_query
 from index.es_backend import ElasticsearchBackend
 from index.es_mapping import Analysis, analysis_settings, facet_field, mappings
-from index.es_query import facets_body, msearch_body, search_body, suggest_body, text_query
+from index.es_query import (
+    facet_searches,
+    msearch_body,
+    search_body,
+    suggest_body,
+    text_query,
+)
 from index.fields import record_fields
 from index.search_models import FACETS, SearchRequest
 from tests.index.factory import make_record
@@ -38,25 +44,25 @@ def test_empty_request_is_one_msearch_of_hits_then_cached_facets() -> None:
         {
             "query": {"bool": {"must": [{"match_all": {}}]}},
             "size": 21,
-            "track_total_hits": True,
+            # The facets search counts the total, so the hits search need not.
+            "track_total_hits": False,
             "sort": [{"_score": "desc"}, {"id": "asc"}],
             "timeout": "10s",
         },
         {"index": "trials", "request_cache": True},
         {
-            "query": {"bool": {"must": [{"match_all": {}}]}},
+            "query": {"match_all": {}},
             "size": 0,
-            "aggs": {
-                "facets": {"filter": {"match_all": {}}, "aggs": {"phase": _terms("phases", 10)}}
-            },
+            "track_total_hits": True,
+            "aggs": {"phase": _terms("phases", 10)},
             "timeout": "10s",
         },
     ]
 
 
-def test_no_facets_means_no_facets_search() -> None:
+def test_no_facets_means_no_facets_search_and_the_hits_search_counts() -> None:
     request = SearchRequest(facets=[], size=3)
-    assert facets_body(request, expand_synonyms=True) is None
+    assert facet_searches(request, expand_synonyms=True) == []
     assert msearch_body(request, index="trials", expand_synonyms=True) == [
         {"index": "trials"},
         {
@@ -68,19 +74,32 @@ def test_no_facets_means_no_facets_search() -> None:
     ]
 
 
+def test_when_every_facet_is_selected_the_hits_search_counts_the_total() -> None:
+    request = SearchRequest.parse({"facets": ["phase"], "filters": {"phase": ["PHASE1"]}})
+    searches = msearch_body(request, index="trials", expand_synonyms=True)
+    assert searches[1]["track_total_hits"] is True
+    assert [s.counts_total for s in facet_searches(request, expand_synonyms=True)] == [False]
+
+
 @pytest.mark.elasticsearch
-def test_a_failed_facets_search_is_reported_and_the_hits_still_come(
+def test_failed_facet_searches_are_reported_and_the_hits_and_total_still_come(
     es_client: Any, es_index_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = ElasticsearchBackend(es_client, alias=es_index_name)
     backend.setup()
-    backend.index_records([make_record(n) for n in range(1, 6)])
-    # Terms on a text field (no fielddata): the cluster refuses the facets search only.
-    monkeypatch.setattr(
-        es_query, "facet_aggs", lambda request: {"facets": {"terms": {"field": "title"}}}
+    records = [make_record(n) for n in range(1, 10)]
+    backend.index_records(records)
+    # Terms on a text field (no fielddata): the cluster refuses every facet search,
+    # including the one that counts the total, so the total comes from `_count`.
+    monkeypatch.setattr(es_query, "terms_agg", lambda name, size: {"terms": {"field": "title"}})
+    response = backend.search(
+        SearchRequest.parse(
+            {"facets": ["phase", "status"], "size": 1, "filters": {"status": ["COMPLETED"]}}
+        )
     )
-    response = backend.search(SearchRequest(facets=["phase", "status"], size=10))
-    assert response.total == 5 and len(response.hits) == 5
+    expected = sum(1 for r in records if r.status == "COMPLETED")
+    assert expected > 1
+    assert response.total == expected and len(response.hits) == 1
     assert response.facets_timed_out == ["phase", "status"]
     assert [(f.name, f.timed_out, f.values) for f in response.facets] == [
         ("phase", True, []),
@@ -151,10 +170,10 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
             "filter": [{"term": {"has_results": True}}],
         }
     }
-    assert search_body(request, expand_synonyms=True) == {
+    assert search_body(request, expand_synonyms=True, track_total=False) == {
         "query": query,
         "size": 11,
-        "track_total_hits": True,
+        "track_total_hits": False,
         "sort": [{"_score": "desc"}, {"id": "asc"}],
         "post_filter": {"bool": {"filter": [phase, country]}},
         "highlight": {
@@ -168,27 +187,43 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
             },
         },
     }
-    # The facets search has the same query, no post_filter, sort, page or highlight.
-    assert facets_body(request, expand_synonyms=True) == {
-        "query": query,
-        "size": 0,
-        "aggs": {
-            # Unselected facets share one filter: every selection.
-            "facets": {
-                "filter": {"bool": {"filter": [phase, country]}},
+    # Facet counts: size-0 searches with every clause in filter context (no scores).
+    # Unselected facets share one, under every selection; it counts the total.
+    # A selected facet is counted under the other selections only.
+    text, results = query["bool"]["must"][0], {"term": {"has_results": True}}
+    plan = facet_searches(request, expand_synonyms=True)
+    assert [(s.names, s.counts_total, s.body) for s in plan] == [
+        (
+            ("sponsor",),
+            True,
+            {
+                "query": {"bool": {"filter": [text, results, phase, country]}},
+                "size": 0,
+                "track_total_hits": True,
                 "aggs": {"sponsor": _terms("sponsor.name.keyword", 5)},
             },
-            # A selected facet is counted under the other selections only.
-            "selected_phase": {
-                "filter": {"bool": {"filter": [country]}},
+        ),
+        (
+            ("phase",),
+            False,
+            {
+                "query": {"bool": {"filter": [text, results, country]}},
+                "size": 0,
+                "track_total_hits": False,
                 "aggs": {"phase": _terms("phases", 5)},
             },
-            "selected_country": {
-                "filter": {"bool": {"filter": [phase]}},
+        ),
+        (
+            ("country",),
+            False,
+            {
+                "query": {"bool": {"filter": [text, results, phase]}},
+                "size": 0,
+                "track_total_hits": False,
                 "aggs": {"country": _terms("sites.country", 5)},
             },
-        },
-    }
+        ),
+    ]
 
 
 def test_age_dates_distance_sort_and_cursor() -> None:
