@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from elastic_transport import ApiResponseMeta
+import simdjson
+from elastic_transport import ApiResponseMeta, Serializer
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
 from elasticsearch.serializer import OrjsonSerializer
@@ -80,6 +81,18 @@ def _item_error(meta: ApiResponseMeta, item: dict[str, Any]) -> ApiError:
     return cls(message=message, meta=replace(meta, status=status), body=item)
 
 
+class _RawJson(Serializer):
+    """Leaves JSON answers as bytes: `search_json` parses them lazily (simdjson)."""
+
+    mimetype = "application/json"
+
+    def loads(self, data: bytes) -> Any:
+        return data
+
+    def dumps(self, data: Any) -> bytes:
+        return orjson.dumps(data)
+
+
 @contextlib.contextmanager
 def _service(action: str, url: str) -> Iterator[None]:
     """Translate client errors into `ServiceError` naming the cluster and the action."""
@@ -126,6 +139,7 @@ class ElasticsearchBackend:
         )
         self._analysis: Analysis | None = None
         self._complete: dict[str, bool] = {}
+        self._raw_client: Elasticsearch | None = None
 
     # Lifecycle
 
@@ -265,6 +279,8 @@ class ElasticsearchBackend:
             )
 
     def close(self) -> None:
+        if self._raw_client is not None:
+            self._raw_client.close()
         self.client.close()
 
     def health(self) -> dict[str, object]:
@@ -342,18 +358,16 @@ class ElasticsearchBackend:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits and facet counts in one `_msearch` round trip, as a validated model."""
-        return SearchResponse.model_validate(self.search_data(request))
+        return SearchResponse.model_validate_json(self.search_json(request))
 
     def search_json(self, request: SearchRequest) -> bytes:
-        """The same answer as `search`, encoded as the API sends it. Stored records
-        are already in the contract (`es_mapping.DOCUMENT_FORMAT`), so they are
-        passed through rather than validated and serialised again."""
-        return orjson.dumps(self.search_data(request))
-
-    def search_data(self, request: SearchRequest) -> dict[str, Any]:
-        """The answer as plain data shaped like `SearchResponse`. A facet search
-        failing or timing out is reported on its facets, not raised; the hits
-        search failing raises as a plain search would."""
+        """`search`'s answer encoded as the API sends it, built from the raw
+        `_msearch` bytes. Stored records are already in the contract
+        (`es_mapping.DOCUMENT_FORMAT`), so each hit's ``_source`` is copied
+        through as JSON text: a page of trials with hundreds of sites is never
+        turned into Python objects. A facet search failing or timing out is
+        reported on its facets, not raised; the hits search failing raises as a
+        plain search would."""
         started = time.perf_counter()
         after = None
         if request.cursor:
@@ -368,13 +382,17 @@ class ElasticsearchBackend:
             timeout=SEARCH_TIMEOUT,
             facets=plan,
         )
+        # One parser per call: a simdjson parser serves one document at a time,
+        # and requests arrive on many threads.
+        parser = simdjson.Parser()
         with _service("searching", self.url):
             try:
-                answer = self.client.msearch(searches=searches)
-                responses = answer["responses"]
+                answer = self.raw_client.msearch(searches=searches)
+                document: Any = parser.parse(answer.body)
+                responses = document["responses"]
                 found = responses[0]
                 if "error" in found:
-                    raise _item_error(answer.meta, found)
+                    raise _item_error(answer.meta, found.as_dict())
             except ApiError as exc:
                 if after is not None and exc.status_code == 400:
                     raise SearchRequestError(
@@ -382,48 +400,63 @@ class ElasticsearchBackend:
                     ) from exc
                 raise
         raw_hits = found["hits"]["hits"]
-        page = raw_hits[: request.size]
-        hits = [self._hit_data(raw, request) for raw in page]
+        shown = min(len(raw_hits), request.size)
+        hits = [self._hit_data(raw_hits[i], request) for i in range(shown)]
         next_cursor = None
-        if len(raw_hits) > request.size and page:
-            next_cursor = cursors.encode(self.name, request.sort, list(page[-1]["sort"]))
+        if len(raw_hits) > request.size and shown:
+            last = raw_hits[shown - 1]["sort"].as_list()
+            next_cursor = cursors.encode(self.name, request.sort, last)
 
         total: int | None = None
         counts: dict[str, dict[str, Any]] = {}
         late: set[str] = set(request.facet_names()) if found.get("timed_out") else set()
-        for facet_search, counted in zip(plan, responses[1:], strict=True):
+        for i, facet_search in enumerate(plan, start=1):
+            counted = responses[i]
             if "error" in counted or counted.get("timed_out"):
                 late.update(facet_search.names)
                 continue
             if facet_search.counts_total:
                 total = int(counted["hits"]["total"]["value"])
-            aggregations = counted.get("aggregations", {})
+            aggregations = counted["aggregations"].as_dict() if "aggregations" in counted else {}
             for name in facet_search.names:
                 counts[name] = aggregations.get(name, {})
         if total is None:
-            total = self._total(request, found, expand)
+            tracked = found["hits"].get("total")
+            total = int(tracked["value"]) if tracked is not None else self._count(request)
+        del found, raw_hits, responses, document  # frees the parser's document
         facets = [
             self._facet_data(request, name, counts.get(name, {}), late)
             for name in request.facet_names()
         ]
-        return {
-            "total": total,
-            "hits": hits,
-            "facets": facets,
-            "facets_timed_out": [n for n in request.facet_names() if n in late],
-            "next_cursor": next_cursor,
-            "backend": self.name,
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        return orjson.dumps(
+            {
+                "total": total,
+                "hits": hits,
+                "facets": facets,
+                "facets_timed_out": [n for n in request.facet_names() if n in late],
+                "next_cursor": next_cursor,
+                "backend": self.name,
+                "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+        )
 
-    def _total(self, request: SearchRequest, found: dict[str, Any], expand: bool) -> int:
-        """The total when no facet search counted it: from the hits search when it
-        tracked it, else one `_count` (after a failed facet search)."""
-        tracked = found["hits"].get("total")
-        if isinstance(tracked, dict):
-            return int(tracked["value"])
+    @property
+    def raw_client(self) -> Elasticsearch:
+        """A client that leaves JSON answers as bytes, for `search_json`."""
+        if self._raw_client is None:
+            self._raw_client = Elasticsearch(
+                self.url,
+                request_timeout=self.client.transport.node_pool.get().config.request_timeout,
+                retry_on_timeout=True,
+                max_retries=2,
+                serializers={"application/json": _RawJson()},
+            )
+        return self._raw_client
+
+    def _count(self, request: SearchRequest) -> int:
+        """The total when no search counted it (its facet search failed): one `_count`."""
         with _service("counting", self.url):
-            query = count_query(request, expand_synonyms=expand)
+            query = count_query(request, expand_synonyms=self.analysis.expand_synonyms_in_python)
             return int(self.client.count(index=self.alias, query=query)["count"])
 
     @staticmethod
@@ -441,22 +474,32 @@ class ElasticsearchBackend:
             "timed_out": name in late,
         }
 
-    def _hit_data(self, raw: dict[str, Any], request: SearchRequest) -> dict[str, Any]:
-        source: dict[str, Any] = raw["_source"]
-        if not self._documents_complete(raw["_index"]):
-            source = TrialRecord.model_validate(source).model_dump(mode="json", by_alias=True)
+    def _hit_data(self, raw: Any, request: SearchRequest) -> dict[str, Any]:
+        """One hit from its lazily parsed `_msearch` entry."""
+        source = raw["_source"]
+        record: Any
+        sites: Any
+        if self._documents_complete(raw["_index"]):
+            record = orjson.Fragment(source.mini)
+            sites = source.get("sites") or []
+        else:
+            full = TrialRecord.model_validate_json(source.mini)
+            record = full.model_dump(mode="json", by_alias=True)
+            sites = record["sites"]
         score = raw.get("_score")
         hit: dict[str, Any] = {
-            "record": source,
+            "record": record,
             "score": float(score) if score is not None else None,
-            "highlights": raw.get("highlight", {}),
+            "highlights": raw["highlight"].as_dict() if "highlight" in raw else {},
             "nearest_site": None,
             "distance_km": None,
         }
         if request.near is not None:
-            nearest = nearest_site_json(source.get("sites") or [], request.near)
+            nearest = nearest_site_json(sites, request.near)
             if nearest is not None:
-                hit["nearest_site"], hit["distance_km"] = nearest[0], round(nearest[1], 3)
+                site, distance = nearest
+                hit["nearest_site"] = site if isinstance(site, dict) else orjson.Fragment(site.mini)
+                hit["distance_km"] = round(distance, 3)
         return hit
 
     def _documents_complete(self, index: str) -> bool:

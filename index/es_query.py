@@ -235,7 +235,19 @@ def sort_clause(request: SearchRequest) -> list[dict[str, Any]]:
     return [{"_score": "desc"}, tiebreak]
 
 
-def highlight() -> dict[str, Any]:
+def highlight(q: str, *, expand_synonyms: bool) -> dict[str, Any]:
+    """Marks every word of the query (and of its synonyms) in the highlighted fields.
+
+    The ``highlight_query`` is a plain match on those fields only: extracting
+    terms from the scoring query (cross-field over every searched field and the
+    catch-all) costs the highlighter more than the search itself.
+    """
+    words = dict.fromkeys(
+        word
+        for clause in query_clauses(q, expand_synonyms=expand_synonyms)
+        for alternative in clause.alternatives
+        for word in alternative
+    )
     whole = {"number_of_fragments": 0}
     fields: dict[str, Any] = {name: dict(whole) for name in HIGHLIGHT_FIELDS}
     fields["summary"] = {"fragment_size": 160, "number_of_fragments": 2}
@@ -243,6 +255,9 @@ def highlight() -> dict[str, Any]:
         "pre_tags": [MARK[0]],
         "post_tags": [MARK[1]],
         "require_field_match": False,
+        "highlight_query": {
+            "multi_match": {"query": " ".join(words), "fields": list(HIGHLIGHT_FIELDS)}
+        },
         "fields": fields,
     }
 
@@ -277,8 +292,8 @@ def search_body(
     selected = selection_filters(request)
     if selected:
         body["post_filter"] = {"bool": {"filter": selected}}
-    if text and request.size:
-        body["highlight"] = highlight()
+    if text and request.size and request.q:
+        body["highlight"] = highlight(request.q, expand_synonyms=expand_synonyms)
     if search_after is not None:
         body["search_after"] = search_after
     return body

@@ -27,12 +27,33 @@ def nearest_site(sites: list[Site], point: GeoPoint) -> tuple[Site, float] | Non
     return _nearest(located, point)
 
 
-def nearest_site_json(
-    sites: list[dict[str, Any]], point: GeoPoint
-) -> tuple[dict[str, Any], float] | None:
-    """`nearest_site` over sites as stored JSON (``{"geo": {"lat", "lon"}, ...}``)."""
-    located = ((s, s["geo"]["lat"], s["geo"]["lon"]) for s in sites if s.get("geo"))
-    return _nearest(located, point)
+def nearest_site_json(sites: Iterable[Any], point: GeoPoint) -> tuple[Any, float] | None:
+    """`nearest_site` over sites as parsed JSON (``{"geo": {"lat", "lon"}, ...}``):
+    dicts, or simdjson objects read in place; the winner is returned as given.
+
+    Search answers ask this for every hit of a page, over trials with hundreds
+    of sites, so the loop compares the haversine term alone (it grows with the
+    distance) and takes the distance of the winner only.
+    """
+    sin, cos, rad = math.sin, math.cos, math.radians
+    lat0, lon0 = rad(point.lat), rad(point.lon)
+    cos0 = cos(lat0)
+    best: Any = None
+    best_h = 2.0
+    for site in sites:
+        geo = site.get("geo")
+        if not geo:
+            continue
+        lat = rad(geo["lat"])
+        a = sin((lat - lat0) / 2)
+        b = sin((rad(geo["lon"]) - lon0) / 2)
+        h = a * a + cos0 * cos(lat) * b * b
+        if h < best_h:
+            best, best_h = site, h
+    if best is None:
+        return None
+    geo = best["geo"]
+    return best, haversine_km(point.lat, point.lon, geo["lat"], geo["lon"])
 
 
 def _nearest(located: Iterable[tuple[T, float, float]], point: GeoPoint) -> tuple[T, float] | None:

@@ -85,11 +85,16 @@ def _phrase_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     return index
 
 
+@cache
+def _longest_phrase() -> int:
+    return max((len(p) for p in _phrase_index()), default=0)
+
+
 def query_clauses(text: str, *, expand_synonyms: bool = True) -> list[Clause]:
     """The required clauses of a free-text query (empty when nothing searchable)."""
     tokens = tokenize(text)
     index = _phrase_index() if expand_synonyms else {}
-    longest = max((len(p) for p in index), default=0)
+    longest = _longest_phrase() if expand_synonyms else 0
     clauses: list[Clause] = []
     i = 0
     while i < len(tokens):

@@ -180,6 +180,9 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],
             "require_field_match": False,
+            "highlight_query": {
+                "multi_match": {"query": "asthma", "fields": ["title", "summary", "conditions"]}
+            },
             "fields": {
                 "title": {"number_of_fragments": 0},
                 "summary": {"fragment_size": 160, "number_of_fragments": 2},
