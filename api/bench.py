@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -452,7 +452,9 @@ def run(argv: list[str]) -> int:
         help="build a synthetic index of this size when the alias has fewer",
     )
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=30.0, help="load duration (bounded)")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="measured load per run (bounded)"
+    )
     parser.add_argument(
         "--max-requests",
         type=int,
@@ -461,6 +463,13 @@ def run(argv: list[str]) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up load")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="measured runs, each after clearing the request cache and a warm-up; "
+        "the median run is reported",
+    )
     parser.add_argument(
         "--facets",
         choices=tuple(FACET_CHOICES),
@@ -508,7 +517,13 @@ def run(argv: list[str]) -> int:
     if args.direct:
         return _run_direct(args, url)
     serve = ["trialdex.cli", "serve", "--backend", "es", "--alias", args.alias]
-    return _run_server(args, serve, {"ELASTICSEARCH_URL": url}, f"alias {args.alias!r}")
+    return _run_server(
+        args,
+        serve,
+        {"ELASTICSEARCH_URL": url},
+        f"alias {args.alias!r}",
+        _clear_request_cache(url, args.alias),
+    )
 
 
 def _run_direct(args: argparse.Namespace, url: str) -> int:
@@ -559,7 +574,13 @@ def _run_direct(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def _run_server(args: argparse.Namespace, target: list[str], env: dict[str, str], what: str) -> int:
+def _run_server(
+    args: argparse.Namespace,
+    target: list[str],
+    env: dict[str, str],
+    what: str,
+    clear_cache: Callable[[], None] | None = None,
+) -> int:
     """Start the server (``trialdex serve`` or uvicorn on a factory), load it, report."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -577,13 +598,21 @@ def _run_server(args: argparse.Namespace, target: list[str], env: dict[str, str]
         per_client = max(1, args.max_requests // args.clients)
         print(
             f"server: {args.workers} uvicorn workers on {base} over {what}; facets={args.facets};"
-            f" warming up {args.warmup:.0f} s ...",
+            f" {args.runs} runs of {args.warmup:.0f} s warm-up + {args.seconds:.0f} s measured",
             flush=True,
         )
-        asyncio.run(load(base, args.clients, args.warmup, per_client))
-        print(f"measuring: {args.clients} clients for up to {args.seconds:.0f} s ...", flush=True)
-        # Measured searches start past the warm-up's, so no result was seen before.
-        results = asyncio.run(load(base, args.clients, args.seconds, per_client, start=5000))
+        runs: list[Results] = []
+        for number in range(1, args.runs + 1):
+            if clear_cache is not None:
+                clear_cache()  # every run starts from the same cold request cache
+            asyncio.run(load(base, args.clients, args.warmup, per_client))
+            # Measured searches start past the warm-up's, so no result was seen before.
+            results = asyncio.run(load(base, args.clients, args.seconds, per_client, start=5000))
+            runs.append(results)
+            rps, p50, p99 = _summary(results)
+            print(
+                f"  run {number}: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True
+            )
     finally:
         proc.terminate()
         try:
@@ -591,8 +620,26 @@ def _run_server(args: argparse.Namespace, target: list[str], env: dict[str, str]
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    report(results, args.clients)
+    median = sorted(runs, key=lambda r: _summary(r)[0])[len(runs) // 2]
+    print(f"\nthe median run (by req/s) of {len(runs)}:")
+    report(median, args.clients)
+    if len(runs) > 1:
+        p99s = sorted(_summary(r)[2] for r in runs)
+        print(f"p99 over the {len(runs)} runs: median {statistics.median(p99s):.1f} ms, {p99s}")
     return 0
+
+
+def _summary(results: Results) -> tuple[float, float, float]:
+    """req/s, p50 and p99 of one run."""
+    ms = [s.ms for s in results.samples]
+    return len(ms) / results.seconds, _percentile(ms, 50), _percentile(ms, 99)
+
+
+def _clear_request_cache(url: str, alias: str) -> Callable[[], None]:
+    def clear() -> None:
+        httpx.post(f"{url}/{alias}/_cache/clear", params={"request": "true"}, timeout=30)
+
+    return clear
 
 
 class StubBackend:

@@ -40,7 +40,13 @@ from index.es_mapping import (
     index_body,
     probe_analysis,
 )
-from index.es_query import count_query, facet_searches, msearch_body, suggest_body
+from index.es_query import (
+    count_query,
+    facet_searches,
+    hits_search_needed,
+    msearch_body,
+    suggest_body,
+)
 from index.geo import nearest_site_json
 from index.search_models import (
     Facet,
@@ -385,13 +391,14 @@ class ElasticsearchBackend:
         # One parser per call: a simdjson parser serves one document at a time,
         # and requests arrive on many threads.
         parser = simdjson.Parser()
+        with_hits = hits_search_needed(request, plan)
         with _service("searching", self.url):
             try:
                 answer = self.raw_client.msearch(searches=searches)
                 document: Any = parser.parse(answer.body)
                 responses = document["responses"]
-                found = responses[0]
-                if "error" in found:
+                found = responses[0] if with_hits else None
+                if found is not None and "error" in found:
                     raise _item_error(answer.meta, found.as_dict())
             except ApiError as exc:
                 if after is not None and exc.status_code == 400:
@@ -399,18 +406,23 @@ class ElasticsearchBackend:
                         "cursor does not fit this query; start from the first page"
                     ) from exc
                 raise
-        raw_hits = found["hits"]["hits"]
-        shown = min(len(raw_hits), request.size)
-        hits = [self._hit_data(raw_hits[i], request) for i in range(shown)]
+        hits: list[dict[str, Any]] = []
         next_cursor = None
-        if len(raw_hits) > request.size and shown:
-            last = raw_hits[shown - 1]["sort"].as_list()
-            next_cursor = cursors.encode(self.name, request.sort, last)
+        late: set[str] = set()
+        if found is not None:
+            raw_hits = found["hits"]["hits"]
+            shown = min(len(raw_hits), request.size)
+            hits = [self._hit_data(raw_hits[i], request) for i in range(shown)]
+            if len(raw_hits) > request.size and shown:
+                last = raw_hits[shown - 1]["sort"].as_list()
+                next_cursor = cursors.encode(self.name, request.sort, last)
+            if found.get("timed_out"):
+                late.update(request.facet_names())
+            del raw_hits
 
         total: int | None = None
         counts: dict[str, dict[str, Any]] = {}
-        late: set[str] = set(request.facet_names()) if found.get("timed_out") else set()
-        for i, facet_search in enumerate(plan, start=1):
+        for i, facet_search in enumerate(plan, start=1 if with_hits else 0):
             counted = responses[i]
             if "error" in counted or counted.get("timed_out"):
                 late.update(facet_search.names)
@@ -421,9 +433,9 @@ class ElasticsearchBackend:
             for name in facet_search.names:
                 counts[name] = aggregations.get(name, {})
         if total is None:
-            tracked = found["hits"].get("total")
+            tracked = found["hits"].get("total") if found is not None else None
             total = int(tracked["value"]) if tracked is not None else self._count(request)
-        del found, raw_hits, responses, document  # frees the parser's document
+        del found, responses, document  # frees the parser's document
         facets = [
             self._facet_data(request, name, counts.get(name, {}), late)
             for name in request.facet_names()

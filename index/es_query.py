@@ -316,20 +316,29 @@ def msearch_body(
     if facets is None:
         facets = facet_searches(request, expand_synonyms=expand_synonyms)
     counted = any(f.counts_total for f in facets)
-    hits = search_body(
-        request,
-        expand_synonyms=expand_synonyms,
-        search_after=search_after,
-        track_total=not counted,
-    )
-    bodies = [hits, *(dict(f.body) for f in facets)]
+    bodies = [dict(f.body) for f in facets]
+    if hits_search_needed(request, facets):
+        hits = search_body(
+            request,
+            expand_synonyms=expand_synonyms,
+            search_after=search_after,
+            track_total=not counted,
+        )
+        bodies.insert(0, hits)
     if timeout is not None:
         for body in bodies:
             body["timeout"] = timeout
-    searches: list[dict[str, Any]] = [{"index": index}, bodies[0]]
-    for body in bodies[1:]:
-        searches += [{"index": index, "request_cache": True}, body]
+    searches: list[dict[str, Any]] = []
+    for position, body in enumerate(bodies):
+        cached = position >= len(bodies) - len(facets)
+        searches += [{"index": index, "request_cache": True} if cached else {"index": index}, body]
     return searches
+
+
+def hits_search_needed(request: SearchRequest, facets: list[FacetSearch]) -> bool:
+    """Whether `msearch_body` starts with a hits search: not when no hit is asked
+    for and a facet search counts the total."""
+    return bool(request.size) or not any(f.counts_total for f in facets)
 
 
 def suggest_body(field: str, prefix: str, size: int) -> dict[str, Any]:
@@ -366,6 +375,7 @@ __all__ = [
     "base_filters",
     "count_query",
     "facet_searches",
+    "hits_search_needed",
     "msearch_body",
     "search_body",
     "sort_clause",

@@ -81,6 +81,23 @@ def test_when_every_facet_is_selected_the_hits_search_counts_the_total() -> None
     assert [s.counts_total for s in facet_searches(request, expand_synonyms=True)] == [False]
 
 
+def test_facets_only_is_no_hits_search_and_the_facets_search_counts() -> None:
+    request = SearchRequest(facets=["phase"], size=0)
+    assert msearch_body(request, index="trials", expand_synonyms=True) == [
+        {"index": "trials", "request_cache": True},
+        {
+            "query": {"match_all": {}},
+            "size": 0,
+            "track_total_hits": True,
+            "aggs": {"phase": _terms("phases", 10)},
+        },
+    ]
+    # With every facet selected nothing else counts, so the hits search stays.
+    selected = SearchRequest.parse({"facets": ["phase"], "size": 0, "filters": {"phase": ["PHASE1"]}})
+    first = msearch_body(selected, index="trials", expand_synonyms=True)[1]
+    assert first["size"] == 0 and first["track_total_hits"] is True
+
+
 @pytest.mark.elasticsearch
 def test_failed_facet_searches_are_reported_and_the_hits_and_total_still_come(
     es_client: Any, es_index_name: str, monkeypatch: pytest.MonkeyPatch
