@@ -93,7 +93,9 @@ def test_facets_only_is_no_hits_search_and_the_facets_search_counts() -> None:
         },
     ]
     # With every facet selected nothing else counts, so the hits search stays.
-    selected = SearchRequest.parse({"facets": ["phase"], "size": 0, "filters": {"phase": ["PHASE1"]}})
+    selected = SearchRequest.parse(
+        {"facets": ["phase"], "size": 0, "filters": {"phase": ["PHASE1"]}}
+    )
     first = msearch_body(selected, index="trials", expand_synonyms=True)[1]
     assert first["size"] == 0 and first["track_total_hits"] is True
 
