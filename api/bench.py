@@ -545,7 +545,7 @@ def _run_direct(args: argparse.Namespace, url: str) -> int:
             kind, query = _MIX[i % len(_MIX)]
             started = time.perf_counter()
             try:
-                backend.search(parse_search(parse_qsl(query, keep_blank_values=True)))
+                backend.search_json(parse_search(parse_qsl(query, keep_blank_values=True)))
                 status = 200
             except Exception:  # counted, not raised: the report shows failures
                 status = 0

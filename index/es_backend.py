@@ -67,6 +67,11 @@ BULK_LOAD_SETTINGS: dict[str, Any] = {
 AFTER_BULK_LOAD_SETTINGS: dict[str, Any] = {
     "index": {"refresh_interval": None, "translog": {"durability": "request"}}
 }
+# The client's connection pool blocks when every connection is busy, and a
+# waiting thread can lose the next free one again and again (seen as searches
+# stalled for seconds). The API serves sync routes from up to 40 threads per
+# worker, so the pool has room for all of them.
+CONNECTIONS = 48
 SEARCH_TIMEOUT = os.environ.get("TRIALDEX_ES_SEARCH_TIMEOUT", "10s")
 
 
@@ -135,6 +140,7 @@ class ElasticsearchBackend:
                 request_timeout=request_timeout,
                 retry_on_timeout=True,
                 max_retries=2,
+                connections_per_node=CONNECTIONS,
                 # Search answers carry whole records; orjson parses them several
                 # times faster than the standard library.
                 serializer=OrjsonSerializer(),
@@ -461,6 +467,7 @@ class ElasticsearchBackend:
                 request_timeout=self.client.transport.node_pool.get().config.request_timeout,
                 retry_on_timeout=True,
                 max_retries=2,
+                connections_per_node=CONNECTIONS,
                 serializers={"application/json": _RawJson()},
             )
         return self._raw_client
