@@ -514,7 +514,7 @@ class ElasticsearchBackend:
             "distance_km": None,
         }
         if request.near is not None:
-            nearest = nearest_site_json(sites, request.near)
+            nearest = nearest_site_json(sites, request.near, request.radius_km)
             if nearest is not None:
                 site, distance = nearest
                 hit["nearest_site"] = site if isinstance(site, dict) else orjson.Fragment(site.mini)

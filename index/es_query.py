@@ -1,15 +1,14 @@
 """Elasticsearch request bodies for a `SearchRequest`: pure functions, dict in, dict out.
 
 Faceting follows the multi-select pattern: the hits search holds the free
-text and the filters that are not facets in its query, and every facet
-selection in ``post_filter``, so hits and total honour it. Facet counts are
-separate size-0 searches in the same `_msearch` (`facet_searches`): one for the
-facets without a selection, under every selection, and one per selected facet
-under the *other* facets' selections, so its own unselected values keep their
-counts. Each asks for the shard request cache, which serves a repeat from
-memory. Facet fields are root-level keywords (site fields through
-``include_in_root``), so a trial counts once per distinct value without a
-nested aggregation.
+text, the other filters and every facet selection in its query, so hits and
+total honour them. Facet counts are separate size-0 searches in the same
+`_msearch` (`facet_searches`): one for the facets without a selection, under
+every selection, and one per selected facet under the *other* facets'
+selections, so its own unselected values keep their counts. Each asks for the
+shard request cache, which serves a repeat from memory. Facet fields are
+root-level keywords (site fields through ``include_in_root``), so a trial
+counts once per distinct value without a nested aggregation.
 
 Free text is never handed to a query parser: it becomes `multi_match` clauses
 (every word required, in any searched field), one per synonym group a phrase
@@ -264,7 +263,7 @@ def highlight(q: str, *, expand_synonyms: bool) -> dict[str, Any]:
 
 def _query(request: SearchRequest, text: dict[str, Any] | None) -> dict[str, Any]:
     query: dict[str, Any] = {"bool": {"must": [text] if text else [{"match_all": {}}]}}
-    filters = base_filters(request)
+    filters = base_filters(request) + selection_filters(request)
     if filters:
         query["bool"]["filter"] = filters
     return query
@@ -277,8 +276,10 @@ def search_body(
     search_after: list[Any] | None = None,
     track_total: bool = True,
 ) -> dict[str, Any]:
-    """The hits search: query, facet selections as ``post_filter``, sort, page and
-    highlights; no aggregations (`facet_searches` count them). One hit more than
+    """The hits search: query, filters and facet selections (in filter context:
+    they do not change scores), sort, page and highlights; no aggregations
+    (`facet_searches` count them, so nothing needs a ``post_filter``, which
+    would score every match before filtering). One hit more than
     the page is asked for, to know whether there is a next page. Without
     ``track_total`` the search may skip non-competitive hits (block-max WAND,
     sort shortcuts); a facet search counts the total instead."""
@@ -289,9 +290,6 @@ def search_body(
         "track_total_hits": track_total,
         "sort": sort_clause(request),
     }
-    selected = selection_filters(request)
-    if selected:
-        body["post_filter"] = {"bool": {"filter": selected}}
     if text and request.size and request.q:
         body["highlight"] = highlight(request.q, expand_synonyms=expand_synonyms)
     if search_after is not None:

@@ -27,16 +27,37 @@ def nearest_site(sites: list[Site], point: GeoPoint) -> tuple[Site, float] | Non
     return _nearest(located, point)
 
 
-def nearest_site_json(sites: Iterable[Any], point: GeoPoint) -> tuple[Any, float] | None:
+def nearest_site_json(
+    sites: Iterable[Any], point: GeoPoint, within_km: float | None = None
+) -> tuple[Any, float] | None:
     """`nearest_site` over sites as parsed JSON (``{"geo": {"lat", "lon"}, ...}``):
     dicts, or simdjson objects read in place; the winner is returned as given.
 
     Search answers ask this for every hit of a page, over trials with hundreds
-    of sites, so the loop compares the haversine term alone (it grows with the
-    distance) and takes the distance of the winner only.
+    of sites. When the search had a radius (``within_km``), a site outside its
+    band of latitudes cannot be the nearest, so it is passed over without any
+    trigonometry; the others are compared by the haversine term alone (it grows
+    with the distance), and only the winner's distance is computed.
     """
+    if within_km is not None:
+        band = math.degrees(within_km / EARTH_RADIUS_KM) + 1e-6
+        best = _nearest_in_band(sites, point, band)
+        if best is not None:
+            distance = haversine_km(point.lat, point.lon, best["geo"]["lat"], best["geo"]["lon"])
+            if distance <= within_km * 1.001 + 1e-3:
+                return best, distance
+        # The radius did not hold (no site inside it): look at every site.
+    best = _nearest_in_band(sites, point, 180.0)
+    if best is None:
+        return None
+    geo = best["geo"]
+    return best, haversine_km(point.lat, point.lon, geo["lat"], geo["lon"])
+
+
+def _nearest_in_band(sites: Iterable[Any], point: GeoPoint, band: float) -> Any:
     sin, cos, rad = math.sin, math.cos, math.radians
     lat0, lon0 = rad(point.lat), rad(point.lon)
+    low, high = point.lat - band, point.lat + band
     cos0 = cos(lat0)
     best: Any = None
     best_h = 2.0
@@ -44,16 +65,16 @@ def nearest_site_json(sites: Iterable[Any], point: GeoPoint) -> tuple[Any, float
         geo = site.get("geo")
         if not geo:
             continue
-        lat = rad(geo["lat"])
+        degrees = geo["lat"]
+        if degrees < low or degrees > high:
+            continue
+        lat = rad(degrees)
         a = sin((lat - lat0) / 2)
         b = sin((rad(geo["lon"]) - lon0) / 2)
         h = a * a + cos0 * cos(lat) * b * b
         if h < best_h:
             best, best_h = site, h
-    if best is None:
-        return None
-    geo = best["geo"]
-    return best, haversine_km(point.lat, point.lon, geo["lat"], geo["lon"])
+    return best
 
 
 def _nearest(located: Iterable[tuple[T, float, float]], point: GeoPoint) -> tuple[T, float] | None:

@@ -161,7 +161,7 @@ def test_synonyms_expand_to_phrases_only_when_the_cluster_cannot() -> None:
     }
 
 
-def test_multi_select_facets_post_filter_and_other_filters() -> None:
+def test_multi_select_facets_selections_in_filter_context_and_other_filters() -> None:
     request = SearchRequest.parse(
         {
             "q": "asthma",
@@ -174,6 +174,7 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
     )
     phase = {"terms": {"phases": ["PHASE2", "PHASE3"]}}
     country = {"terms": {"sites.country": ["France"]}}
+    results = {"term": {"has_results": True}}
     query = {
         "bool": {
             "must": [
@@ -190,11 +191,12 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
         }
     }
     assert search_body(request, expand_synonyms=True, track_total=False) == {
-        "query": query,
+        # Selections are filters of the hits query itself: no aggregation shares
+        # the search, so no post_filter (which scores every match first).
+        "query": {"bool": {**query["bool"], "filter": [results, phase, country]}},
         "size": 11,
         "track_total_hits": False,
         "sort": [{"_score": "desc"}, {"id": "asc"}],
-        "post_filter": {"bool": {"filter": [phase, country]}},
         "highlight": {
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],
@@ -212,7 +214,7 @@ def test_multi_select_facets_post_filter_and_other_filters() -> None:
     # Facet counts: size-0 searches with every clause in filter context (no scores).
     # Unselected facets share one, under every selection; it counts the total.
     # A selected facet is counted under the other selections only.
-    text, results = query["bool"]["must"][0], {"term": {"has_results": True}}
+    text = query["bool"]["must"][0]
     plan = facet_searches(request, expand_synonyms=True)
     assert [(s.names, s.counts_total, s.body) for s in plan] == [
         (
