@@ -7,8 +7,8 @@ total honour them. Facet counts are separate size-0 searches in the same
 every selection, and one per selected facet under the *other* facets'
 selections, so its own unselected values keep their counts. Each asks for the
 shard request cache, which serves a repeat from memory. Facet fields are
-root-level keywords (site fields through ``include_in_root``), so a trial
-counts once per distinct value without a nested aggregation.
+keywords of the trial's one document (site fields as multi-valued arrays), so
+a trial counts once per distinct value.
 
 Free text is never handed to a query parser: it becomes `multi_match` clauses
 (every word required, in any searched field), one per synonym group a phrase
@@ -111,7 +111,7 @@ def base_filters(request: SearchRequest) -> list[dict[str, Any]]:
             }
         )
     if request.near is not None and request.radius_km is not None:
-        # sites.geo is copied into the root document (include_in_root), so
+        # sites.geo holds every site's point (a multi-valued field), so
         # this matches a trial with any site inside the circle.
         filters.append(
             {

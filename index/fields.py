@@ -25,15 +25,12 @@ class FieldSpec:
     """One leaf field of the record.
 
     path: dotted contract path (aliases, e.g. ``sponsor.class``);
-    nested: the path of the enclosing list of objects kept as separate
-    documents (``sites``), or None;
     many: the value at ``path`` can be a list (the field or a parent is a list);
     py_type: the leaf's Python type (``str``, ``float``, an Enum, ``datetime``, ...).
     """
 
     path: str
     index_as: IndexAs
-    nested: str | None
     many: bool
     py_type: type
 
@@ -42,11 +39,6 @@ class FieldSpec:
         if isinstance(self.py_type, type) and issubclass(self.py_type, Enum):
             return tuple(str(member.value) for member in self.py_type)
         return ()
-
-
-# Lists of objects that must keep each element's fields together (a site's
-# city and its coordinates) are nested documents in Elasticsearch.
-NESTED_LISTS = frozenset({"sites"})
 
 
 def unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
@@ -66,7 +58,7 @@ def unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
             return annotation, many
 
 
-def _walk(model: type[BaseModel], prefix: str, nested: str | None, many: bool) -> list[FieldSpec]:
+def _walk(model: type[BaseModel], prefix: str, many: bool) -> list[FieldSpec]:
     specs: list[FieldSpec] = []
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -74,8 +66,7 @@ def _walk(model: type[BaseModel], prefix: str, nested: str | None, many: bool) -
         marker = next((m for m in info.metadata if isinstance(m, IndexAs)), None)
         inner, is_list = unwrap_annotation(info.annotation)
         if marker is None and isinstance(inner, type) and issubclass(inner, BaseModel):
-            child_nested = path if (is_list and path in NESTED_LISTS) else nested
-            specs.extend(_walk(inner, f"{path}.", child_nested, many or is_list))
+            specs.extend(_walk(inner, f"{path}.", many or is_list))
             continue
         if marker is None:
             continue
@@ -85,14 +76,14 @@ def _walk(model: type[BaseModel], prefix: str, nested: str | None, many: bool) -
             py_type = datetime
         else:
             py_type = inner if isinstance(inner, type) else str
-        specs.append(FieldSpec(path, marker, nested, many or is_list, py_type))
+        specs.append(FieldSpec(path, marker, many or is_list, py_type))
     return specs
 
 
 @cache
 def record_fields() -> tuple[FieldSpec, ...]:
     """Every marked leaf field of `TrialRecord`, in model order."""
-    return tuple(_walk(TrialRecord, "", None, False))
+    return tuple(_walk(TrialRecord, "", False))
 
 
 @cache

@@ -389,8 +389,8 @@ def test_mapping_is_derived_from_the_record() -> None:
         "copy_to": ["all_text"],
         "index": False,
     }
-    sites = props["sites"]
-    assert sites["type"] == "nested" and sites["include_in_root"] is True
+    # Sites are plain objects: one Lucene document per trial.
+    assert set(props["sites"]) == {"properties"}
     assert at("sites.geo") == {"type": "geo_point"}
     assert at("dates.start") == {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy"}
     assert at("source.fetched_at") == {"type": "date"}
