@@ -220,7 +220,7 @@ def bench_es(
         loaded = size
         backend.finish_bulk_load(index)
         # As after a migrate: merged segments, then steady-state searches.
-        backend.client.indices.forcemerge(index=index, max_num_segments=5, wait_for_completion=True)
+        backend.merge(index)
         stats = latency(backend, requests)
         row = {
             "backend": "elasticsearch",
