@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ from index.es_query import (
     facet_searches,
     hits_search_needed,
     msearch_body,
+    sort_clause,
     suggest_body,
 )
 from index.geo import nearest_site_json
@@ -156,6 +158,7 @@ class ElasticsearchBackend:
         self._analysis: Analysis | None = None
         self._complete: dict[str, bool] = {}
         self._raw_client: Elasticsearch | None = None
+        self._raw_lock = threading.Lock()
 
     # Lifecycle
 
@@ -396,7 +399,8 @@ class ElasticsearchBackend:
         started = time.perf_counter()
         after = None
         if request.cursor:
-            after = cursors.decode(request.cursor, self.name, request.sort, 2)
+            width = len(sort_clause(request))
+            after = cursors.decode(request.cursor, self.name, request.sort, width)
         expand = self.analysis.expand_synonyms_in_python
         plan = facet_searches(request, expand_synonyms=expand)
         searches = msearch_body(
@@ -473,17 +477,19 @@ class ElasticsearchBackend:
 
     @property
     def raw_client(self) -> Elasticsearch:
-        """A client that leaves JSON answers as bytes, for `search_json`."""
-        if self._raw_client is None:
-            self._raw_client = Elasticsearch(
-                self.url,
-                request_timeout=self.client.transport.node_pool.get().config.request_timeout,
-                retry_on_timeout=True,
-                max_retries=2,
-                connections_per_node=CONNECTIONS,
-                serializers={"application/json": _RawJson()},
-            )
-        return self._raw_client
+        """A client that leaves JSON answers as bytes, for `search_json`
+        (made once, by whichever request thread comes first)."""
+        with self._raw_lock:
+            if self._raw_client is None:
+                self._raw_client = Elasticsearch(
+                    self.url,
+                    request_timeout=self.client.transport.node_pool.get().config.request_timeout,
+                    retry_on_timeout=True,
+                    max_retries=2,
+                    connections_per_node=CONNECTIONS,
+                    serializers={"application/json": _RawJson()},
+                )
+            return self._raw_client
 
     def _count(self, request: SearchRequest) -> int:
         """The total when no search counted it (its facet search failed): one `_count`."""

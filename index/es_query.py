@@ -212,7 +212,16 @@ def count_query(request: SearchRequest, *, expand_synonyms: bool) -> dict[str, A
     return _counting_query(request, text, selection_filters(request))
 
 
+def scored(request: SearchRequest) -> bool:
+    """Whether hits have scores to rank by: only free text gives any."""
+    return bool(request.q) and bool(query_clauses(request.q or ""))
+
+
 def sort_clause(request: SearchRequest) -> list[dict[str, Any]]:
+    """The hits order. Relevance without free text is the ``id`` order alone:
+    every hit scores the same, and a sort on one indexed keyword lets the
+    search skip hits that cannot make the page (with ``_score`` first it
+    cannot)."""
     tiebreak = {"id": "asc"}
     if request.sort == SortBy.START_DATE:
         return [{"dates.start": {"order": "desc", "missing": "_last"}}, tiebreak]
@@ -231,6 +240,8 @@ def sort_clause(request: SearchRequest) -> list[dict[str, Any]]:
             },
             tiebreak,
         ]
+    if not scored(request):
+        return [tiebreak]
     return [{"_score": "desc"}, tiebreak]
 
 
@@ -375,6 +386,7 @@ __all__ = [
     "facet_searches",
     "hits_search_needed",
     "msearch_body",
+    "scored",
     "search_body",
     "sort_clause",
     "suggest_body",
