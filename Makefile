@@ -54,7 +54,7 @@ bench-ctgov: $(STAMP)
 bench-crawl: $(STAMP)
 	$(BIN)/trialdex bench crawl
 bench-index: $(STAMP)
-	$(BIN)/trialdex bench index
+	$(BIN)/trialdex bench index --keep
 bench-api: $(STAMP)
 	$(BIN)/trialdex bench api
 
