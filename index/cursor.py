@@ -14,7 +14,8 @@ from typing import Any
 
 from index.errors import SearchRequestError
 
-_VERSION = 1
+# 2: Elasticsearch distance cursors hold metres (they held kilometres in 1).
+_VERSION = 2
 
 
 def encode(backend: str, sort: str, values: list[Any]) -> str:

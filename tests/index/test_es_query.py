@@ -327,7 +327,7 @@ def test_age_dates_distance_sort_and_cursor() -> None:
                 "_geo_distance": {
                     "sites.geo": point,
                     "order": "asc",
-                    "unit": "km",
+                    "unit": "m",
                     "mode": "min",
                     "distance_type": "arc",
                     "ignore_unmapped": True,
