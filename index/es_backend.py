@@ -147,8 +147,9 @@ class ElasticsearchBackend:
                 retry_on_timeout=True,
                 max_retries=2,
                 connections_per_node=CONNECTIONS,
-                # Search answers carry whole records; orjson parses them several
-                # times faster than the standard library.
+                # Whole records come back (`get`, health's mappings); orjson parses
+                # them several times faster than the standard library. Searches
+                # use `raw_client` and parse lazily instead.
                 serializer=OrjsonSerializer(),
             )
         self.alias = alias
@@ -479,6 +480,8 @@ class ElasticsearchBackend:
     def raw_client(self) -> Elasticsearch:
         """A client that leaves JSON answers as bytes, for `search_json`
         (made once, by whichever request thread comes first)."""
+        if self._raw_client is not None:
+            return self._raw_client
         with self._raw_lock:
             if self._raw_client is None:
                 self._raw_client = Elasticsearch(

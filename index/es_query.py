@@ -328,23 +328,20 @@ def msearch_body(
     shares the cached counts."""
     if facets is None:
         facets = facet_searches(request, expand_synonyms=expand_synonyms)
-    counted = any(f.counts_total for f in facets)
-    bodies = [dict(f.body) for f in facets]
+    searches: list[dict[str, Any]] = []
     if hits_search_needed(request, facets):
         hits = search_body(
             request,
             expand_synonyms=expand_synonyms,
             search_after=search_after,
-            track_total=not counted,
+            track_total=not any(f.counts_total for f in facets),
         )
-        bodies.insert(0, hits)
+        searches += [{"index": index}, hits]
+    for facet_search in facets:
+        searches += [{"index": index, "request_cache": True}, dict(facet_search.body)]
     if timeout is not None:
-        for body in bodies:
+        for body in searches[1::2]:
             body["timeout"] = timeout
-    searches: list[dict[str, Any]] = []
-    for position, body in enumerate(bodies):
-        cached = position >= len(bodies) - len(facets)
-        searches += [{"index": index, "request_cache": True} if cached else {"index": index}, body]
     return searches
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from parsers.records import GeoPoint, Site
-
-T = TypeVar("T")
 
 EARTH_RADIUS_KM = 6371.0087714  # Elasticsearch's mean earth radius
 
@@ -23,8 +21,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def nearest_site(sites: list[Site], point: GeoPoint) -> tuple[Site, float] | None:
     """The site closest to ``point`` and its distance in km (sites without geo ignored)."""
-    located = ((s, s.geo.lat, s.geo.lon) for s in sites if s.geo is not None)
-    return _nearest(located, point)
+    best: tuple[Site, float] | None = None
+    for site in sites:
+        if site.geo is None:
+            continue
+        distance = haversine_km(point.lat, point.lon, site.geo.lat, site.geo.lon)
+        if best is None or distance < best[1]:
+            best = (site, distance)
+    return best
 
 
 def nearest_site_json(
@@ -43,15 +47,16 @@ def nearest_site_json(
         band = math.degrees(within_km / EARTH_RADIUS_KM) + 1e-6
         best = _nearest_in_band(sites, point, band)
         if best is not None:
-            distance = haversine_km(point.lat, point.lon, best["geo"]["lat"], best["geo"]["lon"])
+            distance = _km(point, best)
             if distance <= within_km * 1.001 + 1e-3:
                 return best, distance
         # The radius did not hold (no site inside it): look at every site.
     best = _nearest_in_band(sites, point, 180.0)
-    if best is None:
-        return None
-    geo = best["geo"]
-    return best, haversine_km(point.lat, point.lon, geo["lat"], geo["lon"])
+    return None if best is None else (best, _km(point, best))
+
+
+def _km(point: GeoPoint, site: Any) -> float:
+    return haversine_km(point.lat, point.lon, site["geo"]["lat"], site["geo"]["lon"])
 
 
 def _nearest_in_band(sites: Iterable[Any], point: GeoPoint, band: float) -> Any:
@@ -74,15 +79,6 @@ def _nearest_in_band(sites: Iterable[Any], point: GeoPoint, band: float) -> Any:
         h = a * a + cos0 * cos(lat) * b * b
         if h < best_h:
             best, best_h = site, h
-    return best
-
-
-def _nearest(located: Iterable[tuple[T, float, float]], point: GeoPoint) -> tuple[T, float] | None:
-    best: tuple[T, float] | None = None
-    for item, lat, lon in located:
-        distance = haversine_km(point.lat, point.lon, lat, lon)
-        if best is None or distance < best[1]:
-            best = (item, distance)
     return best
 
 
