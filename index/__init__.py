@@ -10,7 +10,7 @@
 * `index.sqlite_backend` (+ `sqlite_postings`): FTS5, facet bitmaps, R*Tree geo;
 * `index.loader.index_files` and `index.reconcile.remove_missing`: what the CLI
   and the DAGs call;
-* `index.generator` and `index.bench`: registry-scale records and the benchmark.
+* `devtools.generator` and `devtools.bench_index`: registry-scale records and the benchmark.
 """
 
 from __future__ import annotations

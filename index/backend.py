@@ -144,7 +144,7 @@ def open_backend(
         kind = "es" if es_url else "sqlite"
     if kind == "es":
         if not es_url:
-            from index import devserver
+            from devtools import dev_es as devserver
 
             server = devserver.running()
             if server is None:

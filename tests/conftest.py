@@ -38,8 +38,8 @@ def corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def es_server() -> Iterator[Any]:
-    """A running Elasticsearch 9 (`index.devserver.DevServer`)."""
-    from index import devserver
+    """A running Elasticsearch 9 (`devtools.dev_es.DevServer`)."""
+    from devtools import dev_es as devserver
 
     existing = devserver.running()
     if existing is not None:
@@ -59,7 +59,7 @@ def es_server() -> Iterator[Any]:
 def es_client(es_server: Any) -> Iterator[Any]:
     from elasticsearch import Elasticsearch
 
-    from index.devserver import server_version
+    from devtools.dev_es import server_version
 
     client = Elasticsearch(es_server.url, request_timeout=60)
     version = server_version(client)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.ctgov_emulator import running_emulator
+from devtools.ctgov_emulator import running_emulator
 from trialdex.cli import build_parser, main
 from trialdex.commands.bench import BENCHMARKS
 
@@ -49,4 +49,4 @@ def test_crawl_without_a_source_prints_help(capsys: pytest.CaptureFixture[str]) 
 def test_emulator_command_and_benchmark_are_registered() -> None:
     args = build_parser().parse_args(["ctgov-emulator", "--port", "0", "--throttle-every", "5"])
     assert args.port == 0 and args.throttle_every == 5
-    assert BENCHMARKS["ctgov"] == "parsers.ctgov_bench"
+    assert BENCHMARKS["ctgov"] == "devtools.bench_ctgov"

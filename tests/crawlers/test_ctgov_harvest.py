@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crawlers.ctgov_cli import HarvestSummary, harvest, records_from_raw
-from crawlers.ctgov_emulator import CtgovEmulator, running_emulator
 from crawlers.rawstore import RawStore
+from devtools.ctgov_emulator import CtgovEmulator, running_emulator
 from parsers.errors import ParseError
 from parsers.records import TrialRecord
 

@@ -24,7 +24,7 @@ import pytest
 from crawlers.frontier import CrawlSummary
 from crawlers.listing_cli import crawl_listing
 from crawlers.rawstore import RawStore
-from crawlers.sample_site import RATE_LIMITED, TRANSIENT_503, SampleSite
+from devtools.sample_site import RATE_LIMITED, TRANSIENT_503, SampleSite
 from trialdex.cli import main
 
 pytestmark = pytest.mark.slow

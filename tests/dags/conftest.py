@@ -22,7 +22,7 @@ FAST_CRAWL = {
 @pytest.fixture(scope="session")
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An Airflow home with a migrated SQLite metadata database."""
-    from pipeline.airflow_runner import airflow_env, migrate
+    from devtools.airflow_runner import airflow_env, migrate
 
     home = tmp_path_factory.mktemp("airflow")
     migrate(airflow_env(home, base=_clean_env()))
@@ -40,7 +40,7 @@ def _clean_env() -> dict[str, str]:
 @pytest.fixture
 def dag_env(airflow_home: Path, tmp_path: Path) -> dict[str, str]:
     """Environment for one test's DAG runs: its own data directory, quick retries, SQLite."""
-    from pipeline.airflow_runner import airflow_env
+    from devtools.airflow_runner import airflow_env
 
     env = airflow_env(airflow_home, base=_clean_env())
     env.update(
@@ -53,7 +53,7 @@ def dag_env(airflow_home: Path, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def sample_site() -> Iterator[object]:
-    from crawlers.sample_site import SampleSite
+    from devtools.sample_site import SampleSite
 
     site = SampleSite(n_trials=16, retry_after=1, slow_seconds=0.1)
     site.start()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.airflow_runner import AirflowSession
 from parsers.records import read_records
-from pipeline.airflow_runner import AirflowSession
 from tests.dags.conftest import listing_conf
 
 pytestmark = pytest.mark.slow
@@ -139,7 +139,8 @@ def test_a_layout_change_fails_the_quality_gate_and_indexes_nothing(dag_env, sam
 def test_an_index_task_that_fails_while_elasticsearch_is_down_succeeds_on_retry(
     dag_env, sample_site, tmp_path
 ):
-    from index import devserver, open_backend
+    from devtools import dev_es as devserver
+    from index import open_backend
 
     # A private server, never the session's shared one: this test stops it.
     server = devserver.start_private()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from elasticsearch import helpers
 
-from index.devserver import server_version
+from devtools.dev_es import server_version
 from parsers.records import TrialRecord
 
 pytestmark = pytest.mark.elasticsearch

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from index import devserver
+from devtools import dev_es as devserver
 from index.errors import IndexingInterrupted
 from index.es_backend import ElasticsearchBackend
 from parsers.records import TrialRecord

@@ -23,7 +23,7 @@ def ctgov_subset(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture
 def ctgov_api(ctgov_subset: Path) -> Iterator[str]:
-    from crawlers.ctgov_emulator import start_emulator
+    from devtools.ctgov_emulator import start_emulator
 
     url, stop = start_emulator(ctgov_subset)
     try:

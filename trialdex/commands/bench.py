@@ -12,11 +12,11 @@ from typing import Any
 
 BENCHMARKS: dict[str, str] = {
     # name: module with run(argv) -> int
-    "parse": "parsers.bench",
-    "ctgov": "parsers.ctgov_bench",
-    "api": "api.bench",
-    "crawl": "crawlers.bench",
-    "index": "index.bench",
+    "parse": "devtools.bench_parse",
+    "ctgov": "devtools.bench_ctgov",
+    "api": "devtools.bench_api",
+    "crawl": "devtools.bench_crawl",
+    "index": "devtools.bench_index",
 }
 
 

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawlers.ctgov_emulator import CtgovEmulator
+    from devtools.ctgov_emulator import CtgovEmulator
     from parsers.errors import ConfigurationError
 
     corpus = args.corpus or Path(os.environ.get("TRIALDEX_CORPUS", "../shared/corpus"))

@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.demo import run_demo
+    from devtools.demo import run_demo
     from pipeline.settings import default_data_dir
     from trialdex.locations import corpus_dir
 

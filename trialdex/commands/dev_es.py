@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index import devserver
+    from devtools import dev_es as devserver
 
     if args.action == "start":
         server = devserver.start()

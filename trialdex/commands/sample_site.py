@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawlers.sample_site import SampleSite
+    from devtools.sample_site import SampleSite
 
     site = SampleSite(
         root_seed=args.seed,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.airflow_runner import AirflowSession, DagRunResult, airflow_env, migrate
+from devtools.airflow_runner import AirflowSession, DagRunResult, airflow_env, migrate
 from pipeline.partitions import Partition, read_json
 from pipeline.settings import BackendConfig, default_sqlite_path
 
@@ -95,7 +95,7 @@ def summary_table(rows: list[dict[str, Any]]) -> list[str]:
 
 @contextmanager
 def _sample_site(say: Say) -> Iterator[Any]:
-    from crawlers.sample_site import SampleSite
+    from devtools.sample_site import SampleSite
 
     site = SampleSite(n_trials=SAMPLE_TRIALS, port=_port(SITE_PORT))
     site.start()
@@ -112,7 +112,7 @@ def _emulator(corpus: Path, say: Say) -> Iterator[str | None]:
         say(f"      ClinicalTrials.gov    skipped: no corpus at {corpus} (set TRIALDEX_CORPUS)")
         yield None
         return
-    from crawlers.ctgov_emulator import running_emulator
+    from devtools.ctgov_emulator import running_emulator
 
     with running_emulator(corpus, port=_port(EMULATOR_PORT)) as api:
         say(f"      ClinicalTrials.gov    {api.url}  (emulator, {len(api.studies)} studies)")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from crawlers.ctgov_emulator import CtgovEmulator, running_emulator, start_emulator
 from crawlers.ctgov_spider import studies_url
+from devtools.ctgov_emulator import CtgovEmulator, running_emulator, start_emulator
 
 
 @pytest.fixture(scope="module")

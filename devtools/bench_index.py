@@ -2,7 +2,7 @@
 
 In one run on this machine:
 
-* generated records (index.generator; cached as JSON lines under var/bench/);
+* generated records (devtools.generator; cached as JSON lines under var/bench/);
 * Elasticsearch: bulk docs/s while loading, then p50/p99 latency of mixed
   searches (free text + 3 filters + 8 facets, a third of them with `near` and
   a radius) at each size (default 100,000 then 500,000, loaded
@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from devtools.generator import GENERATOR_VERSION, RecordGenerator, load_tables
 from index.backend import Progress
-from index.generator import GENERATOR_VERSION, RecordGenerator, load_tables
 from index.search_models import SearchRequest
 
 BENCH_DIR = Path("var") / "bench"

@@ -1,4 +1,4 @@
-from pipeline.demo import _emulator, summary_table
+from devtools.demo import _emulator, summary_table
 
 
 def test_without_a_corpus_the_emulator_is_skipped_and_said_so(tmp_path):

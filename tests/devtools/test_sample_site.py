@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import pytest
 
 from crawlers.listing_spider import normalise
-from crawlers.sample_site import (
+from devtools.sample_site import (
     MALFORMED,
     RATE_LIMITED,
     REDIRECTED,

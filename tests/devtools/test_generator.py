@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from index.bench import goal_ratios, mixed_queries
-from index.generator import RecordGenerator, derive_tables, load_tables
+from devtools.bench_index import goal_ratios, mixed_queries
+from devtools.generator import RecordGenerator, derive_tables, load_tables
 from parsers.records import TrialRecord
 
 

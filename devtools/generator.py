@@ -4,10 +4,10 @@ The distributions (phases, statuses, conditions, interventions, sponsors,
 sites per trial, places with their coordinates, ages, start years, text
 lengths and words) are learned once from the ClinicalTrials.gov corpus by
 :func:`derive_tables` and kept as small tables of figures in
-``index/data/distributions.json``, so generating needs no corpus:
+``devtools/data/distributions.json``, so generating needs no corpus:
 
-    python -m index.generator derive [--corpus DIR]   # rewrite the tables
-    python -m index.generator sample 1000 > records.jsonl
+    python -m devtools.generator derive [--corpus DIR]   # rewrite the tables
+    python -m devtools.generator sample 1000 > records.jsonl
 
 Records are deterministic for a seed and a record number.
 """
@@ -113,7 +113,7 @@ def derive_tables(corpus: Path) -> dict[str, Any]:
         for lat, lon, n in [coords[(city, state, country)]]
     ]
     return {
-        "_comment": f"Derived from {studies} ClinicalTrials.gov studies by index.generator.",
+        "_comment": f"Derived from {studies} ClinicalTrials.gov studies by devtools.generator.",
         "studies": studies,
         "phases": _top(c["phases"], 50),
         "status": _top(c["status"], 50),
@@ -140,7 +140,7 @@ def derive_tables(corpus: Path) -> dict[str, Any]:
 
 @cache
 def load_tables() -> dict[str, Any]:
-    text = resources.files("index").joinpath(TABLES_FILE).read_text(encoding="utf-8")
+    text = resources.files("devtools").joinpath(TABLES_FILE).read_text(encoding="utf-8")
     tables: dict[str, Any] = json.loads(text)
     return tables
 
@@ -305,9 +305,11 @@ class RecordGenerator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index.generator")
+    parser = argparse.ArgumentParser(prog="python -m devtools.generator")
     sub = parser.add_subparsers(dest="command", required=True)
-    derive = sub.add_parser("derive", help="rewrite index/data/distributions.json from the corpus")
+    derive = sub.add_parser(
+        "derive", help="rewrite devtools/data/distributions.json from the corpus"
+    )
     derive.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
     sample = sub.add_parser("sample", help="print N generated records as JSON lines")
     sample.add_argument("count", type=int)

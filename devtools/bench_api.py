@@ -288,9 +288,9 @@ def synthetic_records(count: int, seed: int = 8) -> Iterator[TrialRecord]:
 def _records(count: int) -> Iterator[TrialRecord]:
     """The index benchmark's realistic generator when present, else the stand-in here."""
     try:
-        from index.generator import RecordGenerator  # type: ignore[import-not-found,unused-ignore]
+        from devtools.generator import RecordGenerator  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        print("(index.generator not available: using api.bench's synthetic records)")
+        print("(devtools.generator not available: using devtools.bench_api's synthetic records)")
         return synthetic_records(count)
     records: Iterator[TrialRecord] = RecordGenerator(seed=1).records(count)
     return records
@@ -498,9 +498,11 @@ def run(argv: list[str]) -> int:
     global _MIX
     _MIX = [(kind, query + suffix) for kind, query in search_mix()]
     if args.stub:
-        return _run_server(args, ["api.bench:stub_app"], {}, "stub backend (no search work)")
+        return _run_server(
+            args, ["devtools.bench_api:stub_app"], {}, "stub backend (no search work)"
+        )
 
-    from index import devserver
+    from devtools import dev_es as devserver
 
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:

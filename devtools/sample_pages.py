@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Literal
 
-from crawlers.sample_data import CONDITIONS, Condition, SampleTrial
+from devtools.sample_data import CONDITIONS, Condition, SampleTrial
 
 Style = Literal["react", "plain", "legacy"]
 STYLES: tuple[Style, ...] = ("react", "plain", "legacy")

@@ -5,7 +5,7 @@ database, no examples); `migrate` prepares the database; an `AirflowSession`
 is a child Python process that runs ``dag.test()`` for each run it is sent,
 so Airflow reads a clean configuration from that environment, its logs go to
 a file, and the DAG files are parsed once for many runs. The child is
-``python -m pipeline.airflow_runner``: one JSON request per line on stdin,
+``python -m devtools.airflow_runner``: one JSON request per line on stdin,
 one result per run on stdout.
 """
 
@@ -89,7 +89,7 @@ class AirflowSession:
         self.on_task = on_task
         self._pending: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.airflow_runner"],
+            [sys.executable, "-m", "devtools.airflow_runner"],
             env=dict(env),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

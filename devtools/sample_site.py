@@ -2,7 +2,7 @@
 
 ``SampleSite(root_seed=0, n_trials=40).start()`` serves on a free loopback port
 and returns the base URL. Content is a pure function of the seed (see
-`crawlers.sample_data`). Pages carry ``ETag`` and ``Last-Modified`` and answer
+`devtools.sample_data`). Pages carry ``ETag`` and ``Last-Modified`` and answer
 conditional requests with 304. With ``failures=True`` a few trials misbehave
 the way real sites do:
 
@@ -35,8 +35,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from crawlers.sample_data import CONDITIONS, Condition, SampleTrial, make_trial, trial_slug
-from crawlers.sample_pages import (
+from devtools.sample_data import CONDITIONS, Condition, SampleTrial, make_trial, trial_slug
+from devtools.sample_pages import (
     STYLES,
     Style,
     render_listing,

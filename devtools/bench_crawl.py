@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawlers.rawstore import RawStore
-from crawlers.sample_site import SampleSite
+from devtools.sample_site import SampleSite
 
 FAST = {
     "DOWNLOAD_DELAY": 0,
