@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := trialdex parsers crawlers index pipeline api devtools $(wildcard dags/*.py)
+PACKAGES := core trialdex parsers crawlers index pipeline api devtools $(wildcard dags/*.py)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

@@ -1,20 +1,20 @@
 """The FastAPI application: the ``/v1`` JSON API, the search page, OpenAPI at /openapi.json.
 
 ``create_app(backend)`` serves a backend you hand in (tests); with none it
-opens one on first request via `index.open_backend` (Elasticsearch when
-``ELASTICSEARCH_URL`` is set, else SQLite), so the server starts even while
-Elasticsearch is still coming up. `app_from_env` is the factory uvicorn's
+opens the one `core.config` resolves on first request (Elasticsearch when
+``ELASTICSEARCH_URL`` is set, else the SQLite file in ``TRIALDEX_HOME``), so
+the server starts even while Elasticsearch is still coming up. `app_from_env` is
+the factory uvicorn's
 worker processes call (`trialdex serve`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -24,14 +24,15 @@ from api import problems, routes, ui
 from api.auth import API_KEY_SETTING
 from api.params import PARAMETER_NAMES
 from api.state import BackendHolder
-from index.backend import BackendKind, SearchBackend, open_backend
+from core import __version__, config
+from index.backend import BackendKind, SearchBackend
+from index.configured import open_configured
 from index.search_models import MAX_PAGE_SIZE
-from trialdex import __version__
 
-# Settings read by `app_from_env` (what `trialdex serve` sets for its workers).
-BACKEND_SETTING = "TRIALDEX_BACKEND"  # es | sqlite; unset: es when ELASTICSEARCH_URL is set
-SQLITE_SETTING = "TRIALDEX_SQLITE"
-ALIAS_SETTING = "TRIALDEX_ES_ALIAS"
+# Settings `trialdex serve` hands its worker processes (resolved by `core.config`).
+BACKEND_SETTING = config.env_name("backend")
+SQLITE_SETTING = config.env_name("sqlite_path")
+ALIAS_SETTING = config.env_name("es_alias")
 
 DESCRIPTION = f"""
 Search clinical trials gathered from registries and trial listing sites.
@@ -56,10 +57,15 @@ def create_app(
     kind: BackendKind | None = None,
     path: str | Path | None = None,
     url: str | None = None,
-    alias: str = "trials",
+    alias: str | None = None,
 ) -> FastAPI:
-    """The application over ``backend``, or over the configured one opened lazily."""
-    opener = partial(open_backend, kind, url=url, path=path, alias=alias)
+    """The application over ``backend``, or over the configured one opened lazily.
+
+    ``kind``, ``path``, ``url`` and ``alias`` override the `core.config` settings."""
+    settings = config.load(
+        {"backend": kind, "sqlite_path": path, "elasticsearch_url": url, "es_alias": alias}
+    )
+    opener = partial(open_configured, settings)
     holder = BackendHolder(opener, backend)
 
     @asynccontextmanager
@@ -126,14 +132,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def app_from_env() -> FastAPI:
-    """Factory for uvicorn (``--factory``): the backend from the environment."""
-    kind = os.environ.get(BACKEND_SETTING) or None
-    if kind not in (None, "es", "sqlite"):
-        from parsers.errors import ConfigurationError
-
-        raise ConfigurationError(f"{BACKEND_SETTING}={kind!r}: expected 'es' or 'sqlite'")
-    return create_app(
-        kind=cast("BackendKind | None", kind),
-        path=os.environ.get(SQLITE_SETTING) or None,
-        alias=os.environ.get(ALIAS_SETTING) or "trials",
-    )
+    """Factory for uvicorn (``--factory``): the backend `core.config` resolves."""
+    return create_app()

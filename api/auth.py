@@ -8,14 +8,14 @@ endpoints are switched off (403) rather than open. A client sends the key as
 from __future__ import annotations
 
 import hmac
-import os
 from typing import Annotated
 
 from fastapi import Header
 
 from api.problems import ApiProblem
+from core import config
 
-API_KEY_SETTING = "TRIALDEX_API_KEY"
+API_KEY_SETTING = config.env_name("api_key")
 
 
 def require_api_key(
@@ -23,7 +23,7 @@ def require_api_key(
     authorization: Annotated[str | None, Header(description="`Bearer <key>`.")] = None,
 ) -> None:
     """FastAPI dependency for endpoints that change state."""
-    expected = os.environ.get(API_KEY_SETTING, "")
+    expected = config.raw_value("api_key") or ""
     if not expected:
         raise ApiProblem(
             403,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core import config
 from crawlers.rawstore import RawStore
 from parsers.errors import ParseError, ServiceError
 from parsers.records import TrialRecord
@@ -191,12 +192,6 @@ def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRe
         store.close()
 
 
-def default_raw_dir() -> Path:
-    from trialdex.locations import raw_dir
-
-    return raw_dir("ctgov")
-
-
 def register(sources: Any) -> None:
     p: argparse.ArgumentParser = sources.add_parser(
         "ctgov",
@@ -204,7 +199,10 @@ def register(sources: Any) -> None:
         description="Harvest ClinicalTrials.gov API v2 studies (all, or updated since a date).",
     )
     p.add_argument("--since", type=date.fromisoformat, help="only studies updated on/after DATE")
-    p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="API host (or an emulator)")
+    p.add_argument(
+        "--base-url",
+        help="API host or an emulator (default: TRIALDEX_CTGOV_BASE_URL or the registry)",
+    )
     p.add_argument(
         "--raw-dir",
         type=Path,
@@ -218,9 +216,10 @@ def register(sources: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    settings = config.load({"ctgov_base_url": args.base_url})
     summary = harvest(
-        args.base_url,
-        args.raw_dir or default_raw_dir(),
+        settings.ctgov_base_url,
+        args.raw_dir or settings.raw_dir(SOURCE),
         args.since,
         args.page_size,
         delay=args.delay,

@@ -28,9 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from core import config
 from crawlers.frontier import CrawlSummary, Frontier
 from parsers.errors import ConfigurationError, ServiceError
-from trialdex.locations import raw_dir
 
 __all__ = ["CrawlSummary", "crawl_listing", "register"]
 
@@ -144,7 +144,7 @@ def register(sub: Any) -> None:
     p.add_argument("--sitemap", action="append", default=[], metavar="URL")
     p.add_argument(
         "--raw-dir",
-        default=str(raw_dir("listing")),
+        default=None,
         help="raw store (default: $TRIALDEX_RAW_DIR or $TRIALDEX_HOME/raw, then /<source>)",
     )
     p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN")
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = crawl_listing(
             args.start_url,
-            args.raw_dir,
+            args.raw_dir or config.load().raw_dir(SOURCE),
             allowed_domains=args.allowed_domain or None,
             sitemap_urls=args.sitemap or None,
             settings_overrides=_overrides(args.set),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from trialdex.atomic import atomic_bytes
+from core.atomic import atomic_bytes
 
 # Headers worth keeping: they explain the body (type, encoding) or drive
 # conditional re-fetching and politeness.

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from core.atomic import atomic_text
 from crawlers import settings as project_settings
 from crawlers.frontier import Frontier
 from crawlers.rawstore import RawStore
-from trialdex.atomic import atomic_text
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,20 +7,16 @@ runs keep them. Trialdex's own settings are prefixed ``TRIALDEX_``.
 
 from __future__ import annotations
 
-import os
-
-from trialdex import __version__
-from trialdex.locations import raw_dir
+from core import __version__, config
 
 BOT_NAME = "trialdex"
 SPIDER_MODULES = ["crawlers.listing_spider"]
 
 # Where raw responses and the crawl frontier live (``--raw-dir`` overrides).
-TRIALDEX_RAW_DIR = str(raw_dir("listing"))
+_CONFIG = config.load()
+TRIALDEX_RAW_DIR = str(_CONFIG.raw_dir("listing"))
 # Sites must be able to reach whoever runs the crawler.
-TRIALDEX_CONTACT_URL = os.environ.get(
-    "TRIALDEX_CONTACT_URL", "https://github.com/trialdex/trialdex#crawler"
-)
+TRIALDEX_CONTACT_URL = _CONFIG.contact_url
 
 
 def user_agent(contact_url: str) -> str:

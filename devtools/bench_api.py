@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from fastapi import FastAPI
 
+from core import config
 from index.backend import IndexReport
 from index.search_models import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResponse
 from parsers.records import TrialRecord
@@ -447,7 +448,7 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="trialdex bench api", description=__doc__)
     parser.add_argument(
         "--alias",
-        default=os.environ.get("TRIALDEX_BENCH_ALIAS", "trials-bench"),
+        default=config.raw_value("bench_alias") or "trials-bench",
         help="Elasticsearch alias to serve (default trials-bench)",
     )
     parser.add_argument(
@@ -504,7 +505,7 @@ def run(argv: list[str]) -> int:
 
     from devtools import dev_es as devserver
 
-    url = os.environ.get("ELASTICSEARCH_URL")
+    url = config.raw_value("elasticsearch_url")
     if not url:
         server = devserver.running()
         if server is None:

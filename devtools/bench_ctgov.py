@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from core.config import corpus_dir
 
 GOAL_PER_SECOND = 2000
 
@@ -22,7 +23,7 @@ GOAL_PER_SECOND = 2000
 def _corpus(path: str | None) -> Path:
     if path:
         return Path(path)
-    return Path(os.environ.get("TRIALDEX_CORPUS", "../shared/corpus"))
+    return corpus_dir()
 
 
 def _timed(work: Callable[[], int]) -> tuple[float, float]:

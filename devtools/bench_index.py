@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import statistics
 import sys
@@ -30,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core import config
 from devtools.generator import GENERATOR_VERSION, RecordGenerator, load_tables
 from index.backend import Progress
 from index.search_models import SearchRequest
@@ -327,7 +327,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--url", help="Elasticsearch (default $ELASTICSEARCH_URL or dev server)")
     parser.add_argument(
         "--alias",
-        default=os.environ.get("TRIALDEX_BENCH_ALIAS", "trials-bench"),
+        default=config.raw_value("bench_alias") or "trials-bench",
         help="Elasticsearch alias (default trials-bench, which `trialdex bench api` serves)",
     )
     parser.add_argument(

@@ -13,7 +13,6 @@ The index is SQLite unless ``ELASTICSEARCH_URL`` is set.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core import config
 from devtools.airflow_runner import AirflowSession, DagRunResult, airflow_env, migrate
 from pipeline.partitions import Partition, read_json
-from pipeline.settings import BackendConfig, default_sqlite_path
+from pipeline.settings import BackendConfig
 
 Say = Callable[[str], None]
 
@@ -144,9 +144,10 @@ def run_demo(
     """Run the demo; returns the exit status (non-zero when an ingest run failed)."""
     began = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True)
-    es_url = os.environ.get("ELASTICSEARCH_URL") or None
-    sqlite_path = default_sqlite_path(data_dir)
-    backend = BackendConfig.choose(es_url, sqlite_path)
+    settings = config.load({"data_dir": data_dir})
+    es_url = settings.elasticsearch_url
+    sqlite_path = settings.sqlite_path
+    backend = BackendConfig.of(settings)
     home = data_dir / "airflow"
     log_path = home / "demo.log"
     say(f"Trialdex demo: data in {data_dir}, index: {backend.describe()}")

@@ -38,16 +38,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core import config
 from parsers.errors import ConfigurationError, ServiceError
 
-MAVEN_REPO = os.environ.get("TRIALDEX_MAVEN_REPO", "https://repo1.maven.org/maven2")
+MAVEN_REPO = config.raw_value("maven_repo") or "https://repo1.maven.org/maven2"
 ARTIFACT_PATH = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
 # Maven Central's metadata for this artifact stops listing at 8.x, so the
 # releases known to be published are listed here too; newest first wins.
 KNOWN_VERSIONS = ("9.5.4", "9.5.3", "9.5.2", "9.5.0", "9.4.6", "9.4.5", "9.3.8", "9.2.8", "9.1.10")
-ES_USER = os.environ.get("TRIALDEX_ES_USER", "trialdex-es")
+ES_USER = config.raw_value("es_user") or "trialdex-es"
 MIN_JAVA = 21
-START_TIMEOUT_S = float(os.environ.get("TRIALDEX_ES_START_TIMEOUT", "180"))
+START_TIMEOUT_S = float(config.raw_value("es_start_timeout") or 180)
 
 
 @dataclass
@@ -62,23 +63,8 @@ class DevServer:
     managed: bool = True  # False when ELASTICSEARCH_URL points elsewhere
 
 
-def cache_dir() -> Path:
-    """Where the zip and unpacked servers live: outside the repository.
-
-    As root the default is under /var/cache, because the unprivileged server
-    user must be able to read the unpacked distribution and /root is private.
-    """
-    explicit = os.environ.get("TRIALDEX_CACHE")
-    if explicit:
-        return Path(explicit)
-    if os.geteuid() == 0:
-        return Path("/var/cache/trialdex")
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "trialdex"
-
-
 def _state_file() -> Path:
-    return cache_dir() / "devserver.json"
+    return config.dev_es_state_file()
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -113,9 +99,9 @@ def _download(version: str, dest: Path) -> bool:
 
 def fetch_distribution(log: bool = True) -> tuple[str, Path]:
     """Return (version, zip path) of the newest 9.x that resolves, cached."""
-    cache = cache_dir()
+    cache = config.cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    pinned = os.environ.get("TRIALDEX_ES_VERSION")
+    pinned = config.raw_value("es_version")
     if pinned:
         candidates = [pinned]
     else:
@@ -141,10 +127,10 @@ def fetch_distribution(log: bool = True) -> tuple[str, Path]:
 
 
 def _unpack(version: str, zip_path: Path) -> Path:
-    home = cache_dir() / f"elasticsearch-{version}"
+    home = config.cache_dir() / f"elasticsearch-{version}"
     if (home / "bin" / "elasticsearch").exists():
         return home
-    staging = Path(tempfile.mkdtemp(prefix="unpack-", dir=cache_dir()))
+    staging = Path(tempfile.mkdtemp(prefix="unpack-", dir=config.cache_dir()))
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
             target = Path(zf.extract(info, staging))
@@ -254,7 +240,7 @@ def _pid_alive(pid: int) -> bool:
 
 def running() -> DevServer | None:
     """The configured or previously started server, if it answers."""
-    external = os.environ.get("ELASTICSEARCH_URL")
+    external = config.raw_value("elasticsearch_url")
     if external:
         return DevServer(url=external.rstrip("/"), managed=False)
     state = _state_file()
@@ -276,8 +262,8 @@ def start(
     current = running()
     if current is not None:
         return current
-    heap = heap or os.environ.get("TRIALDEX_ES_HEAP", "512m")
-    max_heap = max_heap or os.environ.get("TRIALDEX_ES_MAX_HEAP", "1g")
+    heap = heap or config.raw_value("es_heap") or "512m"
+    max_heap = max_heap or config.raw_value("es_max_heap") or "1g"
     return _start_new(heap=heap, max_heap=max_heap, quiet=quiet, record_state=True)
 
 

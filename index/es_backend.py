@@ -13,7 +13,6 @@ migration always re-reads the records.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
 from elasticsearch.serializer import OrjsonSerializer
 
+from core import config
 from index import cursor as cursors
 from index.backend import IndexReport, Progress
 from index.errors import SearchRequestError
@@ -78,7 +78,7 @@ MERGED_SEGMENTS = 1
 # stalled for seconds). The API serves sync routes from up to 40 threads per
 # worker, so the pool has room for all of them.
 CONNECTIONS = 48
-SEARCH_TIMEOUT = os.environ.get("TRIALDEX_ES_SEARCH_TIMEOUT", "10s")
+SEARCH_TIMEOUT = str(config.raw_value("es_search_timeout") or "10s")
 
 
 @dataclass
@@ -153,9 +153,7 @@ class ElasticsearchBackend:
                 serializer=OrjsonSerializer(),
             )
         self.alias = alias
-        self.replicas = (
-            int(os.environ.get("TRIALDEX_ES_REPLICAS", "0")) if replicas is None else replicas
-        )
+        self.replicas = int(config.raw_value("es_replicas") or 0) if replicas is None else replicas
         self._analysis: Analysis | None = None
         self._complete: dict[str, bool] = {}
         self._raw_client: Elasticsearch | None = None

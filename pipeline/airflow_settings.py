@@ -4,8 +4,8 @@ Only task code calls these (at run time); DAG files call nothing here at
 import time except `listing_sites_for_dags`, which reads an environment
 variable and never the metadata database.
 
-Precedence for every setting: the run's params, then the Airflow Variable,
-then the environment default.
+Every setting is resolved by `core.config`: the run's params, then the
+Airflow Variable, then the environment, then the default.
 
 ============================  ==============================================
 Airflow name                  meaning
@@ -26,22 +26,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from pipeline.settings import (
-    DEFAULT_ALIAS,
-    BackendConfig,
-    GateThresholds,
-    PipelineSettings,
-    default_data_dir,
-    default_sqlite_path,
-)
+from core import config
+from pipeline.settings import BackendConfig, GateThresholds, PipelineSettings
 from pipeline.sites import ListingSite, parse_sites
 
-ES_CONN_ID = "trialdex_es"
+ES_CONN_ID = config.ES_CONNECTION
 SITES_VARIABLE = "trialdex_listing_sites"
-CTGOV_BASE_URL = "https://clinicaltrials.gov"
 
 
 def variable(name: str, default: Any = None) -> Any:
@@ -95,18 +87,26 @@ def _param(params: Mapping[str, Any] | None, name: str) -> Any:
     return None if value in (None, "") else value
 
 
+def resolved(params: Mapping[str, Any] | None = None) -> config.Config:
+    """`core.config` with the run's params first, then Variables, then the environment.
+
+    The connection ``trialdex_es`` is Airflow's form of the Elasticsearch URL;
+    without it a worker's ``ELASTICSEARCH_URL`` applies, as everywhere else.
+    """
+    overrides = {
+        "data_dir": _param(params, "data_dir"),
+        "raw_dir": _param(params, "raw_dir"),
+        "sqlite_path": _param(params, "sqlite_path"),
+        "es_alias": _param(params, "index_alias"),
+        "ctgov_base_url": _param(params, "base_url"),
+        "elasticsearch_url": connection_url(),
+    }
+    return config.load(overrides, variables=variable)
+
+
 def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettings:
     """Everything a task needs besides its source's own settings."""
-    data_dir = Path(
-        _param(params, "data_dir") or variable("trialdex_data_dir") or default_data_dir()
-    ).resolve()
-    raw_root = _param(params, "raw_dir") or variable("trialdex_raw_dir")
-    alias = _param(params, "index_alias") or variable("trialdex_index_alias") or DEFAULT_ALIAS
-    sqlite_path = Path(
-        _param(params, "sqlite_path")
-        or variable("trialdex_sqlite_path")
-        or default_sqlite_path(data_dir)
-    )
+    settings = resolved(params)
     thresholds = GateThresholds.from_mapping(
         variable("trialdex_quality_thresholds"), origin="variable trialdex_quality_thresholds"
     )
@@ -115,9 +115,9 @@ def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettin
         merged = {**thresholds.to_dict(), **_as_dict(override, "param thresholds")}
         thresholds = GateThresholds.from_mapping(merged, origin="param thresholds")
     return PipelineSettings(
-        data_dir=data_dir,
-        raw_root=Path(raw_root).resolve() if raw_root else None,
-        backend=BackendConfig.choose(connection_url(), sqlite_path, alias=str(alias)),
+        data_dir=settings.data_dir,
+        raw_root=settings.raw_root,
+        backend=BackendConfig.of(settings),
         thresholds=thresholds,
     )
 
@@ -133,9 +133,7 @@ def _as_dict(value: Any, origin: str) -> dict[str, Any]:
 
 
 def ctgov_base_url(params: Mapping[str, Any] | None = None) -> str:
-    return str(
-        _param(params, "base_url") or variable("trialdex_ctgov_base_url") or CTGOV_BASE_URL
-    ).rstrip("/")
+    return resolved(params).ctgov_base_url
 
 
 def listing_sites_for_dags() -> dict[str, ListingSite]:

@@ -8,9 +8,10 @@ database or network.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from core.config import raw_value
 
 # The search index as an Airflow Asset: ingest index tasks update it,
 # downstream DAGs are scheduled on it.
@@ -22,9 +23,9 @@ START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 TAGS = ["trialdex"]
 
 
-def _env_number(name: str, default: float) -> float:
+def _env_number(key: str, default: float) -> float:
     try:
-        return float(os.environ.get(name, default))
+        return float(raw_value(key) or default)
     except ValueError:
         return default
 
@@ -33,12 +34,10 @@ def default_args() -> dict[str, Any]:
     """Retries with exponential backoff for every task (the quality gate opts out)."""
     return {
         "owner": "trialdex",
-        "retries": int(_env_number("TRIALDEX_TASK_RETRIES", 3)),
-        "retry_delay": timedelta(seconds=_env_number("TRIALDEX_RETRY_DELAY_SECONDS", 30)),
+        "retries": int(_env_number("task_retries", 3)),
+        "retry_delay": timedelta(seconds=_env_number("retry_delay_seconds", 30)),
         "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(
-            seconds=_env_number("TRIALDEX_MAX_RETRY_DELAY_SECONDS", 30 * 60)
-        ),
+        "max_retry_delay": timedelta(seconds=_env_number("max_retry_delay_seconds", 30 * 60)),
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from core.atomic import atomic_text
 from crawlers.rawstore import RawResponse, RawStore
 from parsers.errors import ParseError
 from parsers.records import TrialRecord, write_records
@@ -19,7 +20,6 @@ from pipeline.crawl import increment
 from pipeline.partitions import Partition, write_json
 from pipeline.quality import make_stats
 from pipeline.sites import ListingSite
-from trialdex.atomic import atomic_text
 
 
 class Outcome:

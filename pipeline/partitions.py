@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.atomic import atomic_text
 from parsers.errors import ConfigurationError
-from trialdex.atomic import atomic_text
 
 _SOURCE = re.compile(r"^[a-z][a-z0-9_-]*$")
 

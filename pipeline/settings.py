@@ -1,36 +1,23 @@
 """Settings of a pipeline run as plain values: where data lives, which index, which thresholds.
 
-`pipeline.airflow_settings` fills these from Airflow connections, variables and
-params; tests and the demo build them directly.
+`pipeline.airflow_settings` fills these through `core.config` from Airflow
+connections, variables and params; tests and the demo build them directly.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
+from core import config
 from parsers.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from index.backend import SearchBackend
 
-DEFAULT_ALIAS = "trials"
-
-
-def default_data_dir() -> Path:
-    """``TRIALDEX_HOME``, else ``var`` in the checkout (see `trialdex.locations`)."""
-    from trialdex.locations import data_dir
-
-    return data_dir()
-
-
-def default_sqlite_path(data_dir: Path) -> Path:
-    """``TRIALDEX_SQLITE`` (what `trialdex serve` and `search` read), else in the data dir."""
-    return Path(os.environ.get("TRIALDEX_SQLITE") or data_dir / "trialdex.sqlite")
+DEFAULT_ALIAS = config.DEFAULT_ALIAS
 
 
 @dataclass(frozen=True)
@@ -50,6 +37,13 @@ class BackendConfig:
             return cls("es", url=url.rstrip("/"), alias=alias)
         return cls("sqlite", path=sqlite_path, alias=alias)
 
+    @classmethod
+    def of(cls, settings: config.Config) -> BackendConfig:
+        """The index `core.config` resolved."""
+        if settings.backend == "es":
+            return cls("es", url=settings.elasticsearch_url, alias=settings.es_alias)
+        return cls("sqlite", path=settings.sqlite_path, alias=settings.es_alias)
+
     def open(self) -> SearchBackend:
         from index import open_backend
 
@@ -61,13 +55,7 @@ class BackendConfig:
         """Where the index is, safe to log (credentials in a URL are masked)."""
         if self.kind == "sqlite":
             return f"SQLite {self.path}"
-        parts = urlsplit(self.url or "")
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        if parts.username:
-            host = f"***@{host}"
-        return f"Elasticsearch {urlunsplit(parts._replace(netloc=host))} alias {self.alias}"
+        return f"Elasticsearch {config.mask_url(self.url or '')} alias {self.alias}"
 
 
 @dataclass(frozen=True)
@@ -118,13 +106,19 @@ class GateThresholds:
         return asdict(self)
 
 
+def _default_data_dir() -> Path:
+    return config.load().data_dir
+
+
 @dataclass(frozen=True)
 class PipelineSettings:
-    data_dir: Path = field(default_factory=default_data_dir)
+    data_dir: Path = field(default_factory=_default_data_dir)
     raw_root: Path | None = None  # raw stores; default <data_dir>/raw
     backend: BackendConfig | None = None
     thresholds: GateThresholds = field(default_factory=GateThresholds)
 
     @property
     def index(self) -> BackendConfig:
-        return self.backend or BackendConfig.choose(None, default_sqlite_path(self.data_dir))
+        if self.backend is not None:
+            return self.backend
+        return BackendConfig.of(config.load({"data_dir": self.data_dir}))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from trialdex.locations import corpus_dir, shared_dir
+from core.config import corpus_dir, shared_dir
 
 __all__ = ["corpus_dir", "shared_dir"]
 

@@ -1,3 +1,5 @@
-"""Trialdex: clinical-trial registry ingestion and faceted search."""
+"""Trialdex: clinical-trial registry ingestion and faceted search (the console script)."""
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

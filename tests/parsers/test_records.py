@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.config import shared_dir
 from parsers.errors import RecordValidationError
 from parsers.records import json_schema, read_records, validate_record, write_records
 from trialdex.cli import main
-from trialdex.locations import shared_dir
 
 CONTRACT = shared_dir() / "design" / "record.md"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +29,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.config import corpus_dir
     from devtools.ctgov_emulator import CtgovEmulator
     from parsers.errors import ConfigurationError
 
-    corpus = args.corpus or Path(os.environ.get("TRIALDEX_CORPUS", "../shared/corpus"))
+    corpus = args.corpus or corpus_dir()
     if not (corpus / "ctgov_v2").is_dir():
         raise ConfigurationError(f"no ctgov_v2/ folder in corpus {corpus} (use --corpus)")
     emulator = CtgovEmulator(

@@ -27,14 +27,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core import config
     from devtools.demo import run_demo
-    from pipeline.settings import default_data_dir
-    from trialdex.locations import corpus_dir
 
-    data_dir = (args.data_dir or default_data_dir()).resolve()
+    data_dir = config.load({"data_dir": args.data_dir}).data_dir
     return run_demo(
         data_dir=data_dir,
-        corpus=corpus_dir(),
+        corpus=config.corpus_dir(),
         serve=not args.no_serve,
         host=args.host,
         port=args.port,

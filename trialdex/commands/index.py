@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trialdex.commands.search import settings_of
+
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
@@ -21,9 +23,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("files", nargs="+", type=Path, metavar="RECORDS.jsonl")
     p.add_argument("--backend", choices=["es", "sqlite"], help="default: es if configured")
-    p.add_argument("--path", type=Path, help="SQLite file (default var/trialdex.sqlite)")
+    p.add_argument(
+        "--path", type=Path, help="SQLite file (default TRIALDEX_SQLITE or in TRIALDEX_HOME)"
+    )
     p.add_argument("--url", help="Elasticsearch URL (default $ELASTICSEARCH_URL)")
-    p.add_argument("--alias", default="trials", help="Elasticsearch alias (default trials)")
+    p.add_argument("--alias", help="Elasticsearch alias (default TRIALDEX_ES_ALIAS or trials)")
     p.add_argument("--failures", type=Path, help="append failures here as JSON lines")
     p.add_argument(
         "--migrate",
@@ -39,7 +43,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.backend import open_backend
+    from index.configured import open_configured
     from index.loader import index_files, read_record_files
     from index.reconcile import remove_missing
 
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"trialdex index: {path}: no such file", file=sys.stderr)
             return 2
-    backend = open_backend(args.backend, url=args.url, path=args.path, alias=args.alias)
+    backend = open_configured(settings_of(args))
     started = time.monotonic()
     tty = sys.stderr.isatty()
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core import config
+
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
@@ -35,14 +37,16 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the SearchResponse as JSON")
     p.add_argument("--backend", choices=["es", "sqlite"])
-    p.add_argument("--path", type=Path, help="SQLite file (default var/trialdex.sqlite)")
+    p.add_argument(
+        "--path", type=Path, help="SQLite file (default TRIALDEX_SQLITE or in TRIALDEX_HOME)"
+    )
     p.add_argument("--url", help="Elasticsearch URL (default $ELASTICSEARCH_URL)")
-    p.add_argument("--alias", default="trials")
+    p.add_argument("--alias", help="Elasticsearch alias (default TRIALDEX_ES_ALIAS or trials)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.backend import open_backend
+    from index.configured import open_configured
     from index.errors import SearchRequestError
     from index.search_models import SearchRequest
 
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     ]:
         if value is not None:
             params.append((key, value))
-    backend = open_backend(args.backend, url=args.url, path=args.path, alias=args.alias)
+    backend = open_configured(settings_of(args))
     try:
         if args.suggest:
             for value in backend.suggest(args.suggest, args.q or "", args.size):
@@ -96,3 +100,15 @@ def run(args: argparse.Namespace) -> int:
     if response.next_cursor:
         print(f"next page: --cursor {json.dumps(response.next_cursor)}", file=out)
     return 0
+
+
+def settings_of(args: argparse.Namespace) -> config.Config:
+    """`core.config` with this command's ``--backend``, ``--url``, ``--path``, ``--alias``."""
+    return config.load(
+        {
+            "backend": args.backend,
+            "elasticsearch_url": args.url,
+            "sqlite_path": args.path,
+            "es_alias": args.alias,
+        }
+    )

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
         "--path",
         type=Path,
         default=None,
-        help="SQLite index file (default: TRIALDEX_SQLITE or var/trialdex.sqlite)",
+        help="SQLite index file (default: TRIALDEX_SQLITE, else trialdex.sqlite in TRIALDEX_HOME)",
     )
     p.add_argument("--alias", default=None, help="Elasticsearch alias to read (default trials)")
     p.add_argument(
@@ -42,20 +42,26 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import ALIAS_SETTING, BACKEND_SETTING, SQLITE_SETTING
+    from core import config
     from parsers.errors import ConfigurationError
 
     if args.workers < 1:
         raise ConfigurationError(f"--workers {args.workers}: needs at least 1")
-    # Worker processes build the app from the environment (uvicorn's factory).
-    if args.backend:
-        os.environ[BACKEND_SETTING] = args.backend
-    if args.path is not None:
-        os.environ[SQLITE_SETTING] = str(args.path.resolve())
-        if args.backend != "es" and not args.path.exists():
-            print(f"note: {args.path} does not exist yet; the index is empty", file=sys.stderr)
-    if args.alias:
-        os.environ[ALIAS_SETTING] = args.alias
+    settings = config.load(
+        {"backend": args.backend, "sqlite_path": args.path, "es_alias": args.alias}
+    )
+    # Worker processes build the app from the environment (uvicorn's factory): hand them
+    # the settings resolved here, so every worker serves the same index.
+    os.environ[config.env_name("backend")] = settings.backend
+    os.environ[config.env_name("sqlite_path")] = str(settings.sqlite_path)
+    os.environ[config.env_name("es_alias")] = settings.es_alias
+    print(f"index: {settings.describe_index()}", file=sys.stderr)
+    if settings.backend == "sqlite" and not settings.sqlite_path.exists():
+        print(
+            f"note: {settings.sqlite_path} does not exist yet; the index is empty "
+            f"(set TRIALDEX_HOME or --path to serve an existing one)",
+            file=sys.stderr,
+        )
     shown = f"[{args.host}]" if ":" in args.host else args.host
     address = f"http://{shown}:{args.port}"
     print(f"Trialdex search page: {address}/   API: {address}/v1/trials   docs: {address}/docs")

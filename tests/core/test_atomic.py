@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trialdex.atomic import atomic_bytes, atomic_text
+from core.atomic import atomic_bytes, atomic_text
 
 
 def test_text_is_written_whole_and_folders_are_made(tmp_path: Path) -> None:

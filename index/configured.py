@@ -1,0 +1,20 @@
+"""Open the search backend that `core.config` resolved: what the CLI and the API serve."""
+
+from __future__ import annotations
+
+from core import config
+from index.backend import SearchBackend, open_backend
+from parsers.errors import ConfigurationError
+
+
+def open_configured(settings: config.Config) -> SearchBackend:
+    """Elasticsearch at the configured URL (or a running dev server), else the SQLite file."""
+    if settings.backend == "es":
+        url = settings.elasticsearch_url or config.recorded_dev_es_url()
+        if not url:
+            raise ConfigurationError(
+                "the Elasticsearch backend needs ELASTICSEARCH_URL "
+                "(or a dev server: trialdex dev-es start)"
+            )
+        return open_backend("es", url=url, alias=settings.es_alias)
+    return open_backend("sqlite", path=settings.sqlite_path, alias=settings.es_alias)
