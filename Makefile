@@ -9,6 +9,18 @@ PACKAGES := core trialdex parsers crawlers index pipeline api devtools $(wildcar
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# The shared corpus sits beside the checkout (../shared/corpus). A clone made
+# elsewhere (a CI clone, say) finds it beside the repository it was cloned from.
+# An explicit TRIALDEX_CORPUS always wins.
+ifeq ($(strip $(TRIALDEX_CORPUS)),)
+ifeq ($(wildcard ../shared/corpus),)
+ORIGIN := $(shell git config --get remote.origin.url 2>/dev/null)
+ifneq ($(wildcard $(ORIGIN)/../shared/corpus),)
+export TRIALDEX_CORPUS := $(abspath $(ORIGIN)/../shared/corpus)
+endif
+endif
+endif
+
 .PHONY: demo test lint typecheck browser unit es-start es-stop es-status bench bench-parse bench-ctgov bench-crawl bench-index bench-api lock clean
 
 $(STAMP): pyproject.toml constraints.txt
