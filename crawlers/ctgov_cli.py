@@ -2,9 +2,10 @@
 
 Plain functions for the command line and the Airflow DAG:
 
-* `harvest` runs the Scrapy spider in a child process (a Twisted reactor
-  cannot restart inside a long-lived or shared process) and returns a
-  `HarvestSummary` read from the crawl's stats.
+* `harvest` runs the Scrapy spider in a child process through
+  `crawlers.client` (a Twisted reactor cannot restart inside a long-lived or
+  shared process) and returns a `HarvestSummary`, the harvest's view of the
+  crawl's `CrawlSummary`.
 * `records_from_raw` re-parses stored pages into records without fetching.
 """
 
@@ -12,12 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -26,13 +22,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core import config
+from crawlers.client import run_spider
+from crawlers.frontier import CrawlSummary
 from crawlers.rawstore import RawStore
-from parsers.errors import ParseError, ServiceError
+from parsers.errors import ParseError
 from parsers.records import TrialRecord
 
-DEFAULT_BASE_URL = "https://clinicaltrials.gov"
+DEFAULT_BASE_URL = config.DEFAULT_CTGOV_BASE_URL
 SOURCE = "ctgov"
-_REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,32 @@ class HarvestSummary:
     seconds: float
     finish_reason: str
 
+    @classmethod
+    def of(cls, crawl: CrawlSummary, base_url: str, since: date | None) -> HarvestSummary:
+        """The harvest's view of its crawl: the spider's page and study counters."""
+        stats = crawl.stats
+
+        def count(key: str) -> int:
+            return int(stats.get(key, 0) or 0)
+
+        return cls(
+            base_url=base_url,
+            raw_dir=crawl.raw_dir,
+            since=since.isoformat() if since else None,
+            pages=count("ctgov/pages"),
+            studies=count("ctgov/studies"),
+            total_count=stats.get("ctgov/total_count"),
+            retried_429=count("retry/429"),
+            retries=count("retry/count"),
+            failures=len(crawl.failed),
+            stored=crawl.fetched,
+            unchanged=crawl.unchanged,
+            since_id=crawl.after_response_id,
+            last_id=crawl.last_response_id or crawl.after_response_id,
+            seconds=crawl.seconds,
+            finish_reason=crawl.finish_reason,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -77,81 +100,37 @@ def harvest(
     since: date | None = None,
     page_size: int = 1000,
     *,
-    delay: float = 0.0,
-    retry_times: int = 5,
-    retry_max_delay: float = 120.0,
+    delay: float | None = None,
+    retry_times: int | None = None,
+    retry_max_delay: float | None = None,
     timeout: float | None = None,
 ) -> HarvestSummary:
     """Fetch every study (updated since ``since``) into the raw store at ``raw_dir``.
 
-    Raises `ServiceError` when the crawl process fails to run to the end.
+    The crawl runs on the project's Scrapy settings; ``delay``, ``retry_times``
+    and ``retry_max_delay`` (the longest backoff, and the longest Retry-After
+    still honoured) override them for this harvest. Raises `ServiceError`
+    when the crawl process fails to run to the end.
     """
-    raw = Path(raw_dir)
-    store = RawStore(raw)
-    since_id = store.last_id()
-    store.close()
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="trialdex-ctgov-") as tmp:
-        stats_path = Path(tmp) / "stats.json"
-        command = [
-            sys.executable,
-            "-m",
-            "crawlers.ctgov_run",
-            "--base-url",
-            base_url,
-            "--raw-dir",
-            str(raw),
-            "--since",
-            since.isoformat() if since else "",
-            "--page-size",
-            str(page_size),
-            "--delay",
-            str(delay),
-            "--retry-times",
-            str(retry_times),
-            "--retry-max-delay",
-            str(retry_max_delay),
-            "--stats-out",
-            str(stats_path),
-        ]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO), env.get("PYTHONPATH")]))
-        try:
-            done = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise ServiceError(f"ctgov harvest from {base_url} timed out after {timeout}s") from exc
-        if not stats_path.exists():
-            tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            raise ServiceError(
-                f"ctgov harvest from {base_url} failed (exit {done.returncode}):\n{tail}"
-            )
-        stats = json.loads(stats_path.read_text())
-    store = RawStore(raw)
-    last_id = store.last_id()
-    store.close()
-
-    def count(key: str) -> int:
-        return int(stats.get(key, 0) or 0)
-
-    return HarvestSummary(
-        base_url=base_url,
-        raw_dir=str(raw),
-        since=since.isoformat() if since else None,
-        pages=count("ctgov/pages"),
-        studies=count("ctgov/studies"),
-        total_count=stats.get("ctgov/total_count"),
-        retried_429=count("retry/429"),
-        retries=count("retry/count"),
-        failures=count("ctgov/failures"),
-        stored=count("rawstore/stored"),
-        unchanged=count("rawstore/unchanged"),
-        since_id=since_id,
-        last_id=last_id,
-        seconds=round(time.monotonic() - started, 2),
-        finish_reason=str(stats.get("finish_reason", "unknown")),
+    overrides: dict[str, Any] = {}
+    if delay is not None:
+        overrides["DOWNLOAD_DELAY"] = delay
+    if retry_times is not None:
+        overrides["RETRY_TIMES"] = retry_times
+    if retry_max_delay is not None:
+        overrides["RETRY_BACKOFF_MAX"] = overrides["RETRY_AFTER_MAX"] = retry_max_delay
+    crawl = run_spider(
+        SOURCE,
+        raw_dir,
+        {
+            "base_url": base_url,
+            "since": since.isoformat() if since else None,
+            "page_size": page_size,
+        },
+        settings=overrides,
+        timeout=timeout,
     )
+    return HarvestSummary.of(crawl, base_url, since)
 
 
 _STUDY_PATH = re.compile(r"/api/v2/studies/(NCT\d{8})/?$")

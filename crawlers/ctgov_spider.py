@@ -23,9 +23,10 @@ import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from core import config
 from crawlers.pipelines import RawPage
 
-DEFAULT_BASE_URL = "https://clinicaltrials.gov"
+DEFAULT_BASE_URL = config.DEFAULT_CTGOV_BASE_URL
 MAX_PAGE_SIZE = 1000
 
 
@@ -44,14 +45,30 @@ def studies_url(
 
 
 class CtgovStudiesSpider(scrapy.Spider):
+    """Runs on the project settings (User-Agent, timeouts, retries and their caps); what
+    differs for a paged JSON API is declared here."""
+
     name = "ctgov"
+    uses_frontier = False  # a run is one chain of pages: nothing to resume URL by URL
     custom_settings = {  # noqa: RUF012 (Scrapy reads this class attribute)
+        # An API for programs, not pages: no robots.txt to consult.
         "ROBOTSTXT_OBEY": False,
-        "CONCURRENT_REQUESTS": 4,
+        # Each page's URL comes from the previous page's token, so one request is
+        # in flight at a time whatever the concurrency: pacing that on top of the
+        # registry's own 429 + Retry-After answers (which are honoured) only slows
+        # a full harvest.
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        # A page of 1,000 full studies is tens of megabytes, far over a listing page's cap.
+        "DOWNLOAD_MAXSIZE": 512 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 128 * 1024 * 1024,
+        # Only what a paged API needs; conditional requests and the frontier
+        # serve the listing crawler's revisits.
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.RetryAfterMiddleware": 550,
         },
+        "SPIDER_MIDDLEWARES": {},
         "ITEM_PIPELINES": {"crawlers.pipelines.RawStorePipeline": 300},
     }
 
@@ -66,6 +83,7 @@ class CtgovStudiesSpider(scrapy.Spider):
         self.base_url = base_url.rstrip("/")
         self.since = date.fromisoformat(since) if since else None
         self.page_size = int(page_size)
+        self.failures: list[tuple[str, str]] = []  # (url, reason) of each page given up
         if not 0 < self.page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {self.page_size}")
 
@@ -102,6 +120,7 @@ class CtgovStudiesSpider(scrapy.Spider):
 
     def failed(self, failure: Any) -> Iterator[Any]:
         self.crawler.stats.inc_value("ctgov/failures")
+        self.failures.append((failure.request.url, failure.getErrorMessage()))
         self.logger.error("fetch failed: %s", failure.getErrorMessage())
         if failure.check(HttpError):
             response = failure.value.response

@@ -72,6 +72,9 @@ class CrawlSummary:
     first_response_id: int | None = None  # ... and lie in [first, last]
     last_response_id: int | None = None
     raw_dir: str = ""
+    finish_reason: str = ""  # Scrapy's: "finished", "shutdown", ...
+    stats: dict[str, Any] = field(default_factory=dict)  # the crawl's Scrapy stats
+    seconds: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)

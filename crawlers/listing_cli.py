@@ -1,8 +1,8 @@
 """`trialdex crawl listing`: crawl a listing site into the raw store, and the function behind it.
 
-`crawl_listing` runs the crawl in a subprocess (``python -m crawlers.run``),
-since Scrapy's reactor cannot restart within one process; it may be called
-any number of times from one process (Airflow's ``dag.test()``, tests). The
+`crawl_listing` runs the crawl in a subprocess through `crawlers.client`
+(Scrapy's reactor cannot restart within one process); it may be called any
+number of times from one process (Airflow's ``dag.test()``, tests). The
 returned `CrawlSummary` names the raw response ids the run stored, so a parse
 step can process just the increment::
 
@@ -19,23 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from core import config
-from crawlers.frontier import CrawlSummary, Frontier
-from parsers.errors import ConfigurationError, ServiceError
+from crawlers.client import Progress, run_spider
+from crawlers.frontier import CrawlSummary
+from parsers.errors import ConfigurationError
 
 __all__ = ["CrawlSummary", "crawl_listing", "register"]
 
 SOURCE = "listing"
-Progress = Callable[[dict[str, int]], None]
 
 
 def crawl_listing(
@@ -57,60 +53,18 @@ def crawl_listing(
     """
     if not start_urls and not sitemap_urls:
         raise ConfigurationError("crawl_listing: give at least one start URL or sitemap URL")
-    raw = Path(raw_dir)
-    raw.mkdir(parents=True, exist_ok=True)
-    fd, summary_path = tempfile.mkstemp(prefix="listing-summary-", suffix=".json", dir=raw)
-    os.close(fd)
-    os.unlink(summary_path)
-    cmd = [sys.executable, "-m", "crawlers.run", SOURCE, "--raw-dir", str(raw)]
-    cmd += [a for u in start_urls for a in ("--start-url", u)]
-    cmd += [a for u in sitemap_urls or () for a in ("--sitemap", u)]
-    cmd += [a for d in allowed_domains or () for a in ("--allowed-domain", d)]
-    cmd += ["--settings-json", json.dumps(dict(settings_overrides or {}))]
-    cmd += ["--summary-json", summary_path]
-    # stderr to a file, not a pipe: a chatty child must never block on a full pipe.
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            _wait(proc, raw, progress, timeout)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        err.seek(0)
-        stderr = err.read().decode(errors="replace")
-    path = Path(summary_path)
-    if not path.exists():
-        raise ServiceError(
-            f"listing crawl of {', '.join([*start_urls, *(sitemap_urls or ())])} failed"
-            f" (exit {proc.returncode}): {stderr.strip()[-2000:] or 'no output'};"
-            f" log: {raw / 'logs' / 'listing.log'}"
-        )
-    summary = CrawlSummary.from_json(path.read_text())
-    path.unlink()
-    return summary
-
-
-def _wait(
-    proc: subprocess.Popen[bytes], raw: Path, progress: Progress | None, timeout: float | None
-) -> None:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    frontier = Frontier(raw) if progress else None
-    try:
-        while True:
-            try:
-                proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise ServiceError(f"listing crawl into {raw} timed out") from None
-            if frontier is not None and progress is not None:
-                run_id = frontier.latest_run(SOURCE, unfinished=True)
-                if run_id is not None:
-                    progress(frontier.counts(run_id))
-    finally:
-        if frontier is not None:
-            frontier.close()
+    return run_spider(
+        SOURCE,
+        raw_dir,
+        {
+            "start_urls": list(start_urls),
+            "sitemap_urls": list(sitemap_urls or ()),
+            "allowed_domains": list(allowed_domains or ()),
+        },
+        settings=settings_overrides,
+        progress=progress,
+        timeout=timeout,
+    )
 
 
 class _TerminalProgress:

@@ -81,21 +81,30 @@ def normalise(url: str) -> str | None:
     return canonicalize_url(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
 
 
+def _as_list(value: str | list[str] | None) -> list[str]:
+    """A spider argument given once (a string) or repeated (a list)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 class ListingSpider(scrapy.Spider):
     name = "listing"
+    uses_frontier = True
 
     def __init__(
         self,
-        start_urls: list[str] | None = None,
-        sitemap_urls: list[str] | None = None,
-        allowed_domains: list[str] | None = None,
+        start_urls: str | list[str] | None = None,
+        sitemap_urls: str | list[str] | None = None,
+        allowed_domains: str | list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.start_urls = [canonicalize_url(u) for u in start_urls or []]
-        self.sitemap_urls = [canonicalize_url(u) for u in sitemap_urls or []]
+        self.start_urls = [canonicalize_url(u) for u in _as_list(start_urls)]
+        self.sitemap_urls = [canonicalize_url(u) for u in _as_list(sitemap_urls)]
         seeds = self.start_urls + self.sitemap_urls
-        self.allowed_domains = list(allowed_domains or {urlsplit(u).hostname for u in seeds})
+        domains = _as_list(allowed_domains)
+        self.allowed_domains = list(domains or {urlsplit(u).hostname for u in seeds})
         self._domains = {d.lower() for d in self.allowed_domains if d}
         self.frontier: Frontier | None = None
         self.run_id = 0
@@ -103,6 +112,15 @@ class ListingSpider(scrapy.Spider):
         # links the same menu and pagination, and a Request costs more than a
         # lookup. Bounded, so memory stays flat; the frontier stays the authority.
         self._recent: OrderedDict[str, None] = OrderedDict()
+
+    @staticmethod
+    def frontier_seeds(arguments: dict[str, str | list[str]]) -> list[str]:
+        """What identifies a crawl in the frontier: an unfinished run with the same seeds
+        is resumed."""
+        return [
+            *_as_list(arguments.get("start_urls")),
+            *(f"sitemap:{u}" for u in _as_list(arguments.get("sitemap_urls"))),
+        ]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingSpider:

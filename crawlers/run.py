@@ -1,11 +1,26 @@
-"""Run one crawl in this process: ``python -m crawlers.run listing --raw-dir DIR --start-url URL``.
+"""Run one crawl in this process: ``python -m crawlers.run SPIDER --raw-dir DIR -a NAME=VALUE``.
 
-Twisted's reactor cannot restart inside one process, so callers that crawl more
-than once (Airflow's ``dag.test()``, tests, the CLI) start this module as a
-subprocess (`crawlers.listing_cli.crawl_listing`). It opens or resumes the
-run in the frontier, crawls, marks the run finished when Scrapy finished
-normally, and writes the run's `CrawlSummary` as JSON (``--summary-json`` or
-stdout). Exit status: 0 finished, 3 interrupted, 2 bad arguments or locked.
+The one child-process runner for every spider. Twisted's reactor cannot
+restart inside one process, so callers that crawl more than once (Airflow
+tasks sharing a worker, ``dag.test()``, tests, the CLI) start this module as a
+subprocess through `crawlers.client.run_spider`, never Scrapy in-process.
+
+* ``SPIDER`` is a spider name of the project (``listing``, ``ctgov``).
+* ``-a NAME=VALUE`` is a spider argument; a name given twice becomes a list
+  (``-a start_urls=U1 -a start_urls=U2``).
+* ``-s NAME=VALUE`` overrides a Scrapy setting; the value is read as JSON when
+  it parses (``-s DOWNLOAD_DELAY=0``), else as a string.
+
+Every spider runs on the project settings (`crawlers.settings`: one
+User-Agent, robots.txt, timeouts, size caps, retries); what a spider needs
+differently it declares in its ``custom_settings``. A spider whose
+``uses_frontier`` is true gets a durable, resumable run in `crawlers.frontier`.
+
+The run's `crawlers.frontier.CrawlSummary` is written as JSON to
+``--summary-json`` (or stdout). Exit status, the one convention for every
+crawl: 0 finished; 3 interrupted (a summary is written, the next run
+resumes); 2 bad arguments, or another crawl holds the raw directory; 1 the
+crawl could not run (the log under ``<raw dir>/logs/`` says why).
 """
 
 from __future__ import annotations
@@ -14,68 +29,137 @@ import argparse
 import fcntl
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_text
 from crawlers import settings as project_settings
-from crawlers.frontier import Frontier
+from crawlers.frontier import CrawlSummary, Frontier
 from crawlers.rawstore import RawStore
+
+EXIT_FINISHED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 3
+
+SpiderArgs = dict[str, str | list[str]]
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__)
-    p.add_argument("spider", choices=["listing"])
+    p.add_argument("spider")
     p.add_argument("--raw-dir", required=True)
-    p.add_argument("--start-url", action="append", default=[])
-    p.add_argument("--sitemap", action="append", default=[])
-    p.add_argument("--allowed-domain", action="append", default=[])
-    p.add_argument("--settings-json", default="{}", help="Scrapy setting overrides as JSON")
+    p.add_argument("-a", dest="arguments", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--summary-json", help="write the summary here instead of stdout")
     return p
 
 
+def _pairs(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{flag} {item!r}: expected NAME=VALUE")
+        pairs.append((name, value))
+    return pairs
+
+
+def spider_arguments(items: Sequence[str]) -> SpiderArgs:
+    """``-a`` pairs as spider keyword arguments; a repeated name collects a list."""
+    out: SpiderArgs = {}
+    for name, value in _pairs(items, "-a"):
+        previous = out.get(name)
+        if previous is None:
+            out[name] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            out[name] = [previous, value]
+    return out
+
+
+def setting_overrides(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in _pairs(items, "-s"):
+        try:
+            out[name] = json.loads(value)
+        except json.JSONDecodeError:
+            out[name] = value
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not args.start_url and not args.sitemap:
-        print("crawlers.run: give at least one --start-url or --sitemap", file=sys.stderr)
-        return 2
+    try:
+        arguments = spider_arguments(args.arguments)
+        overrides = setting_overrides(args.settings)
+        spider_cls = _spider_class(args.spider)
+    except (ValueError, KeyError) as exc:
+        print(f"crawlers.run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     raw_dir = Path(args.raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
-    # One crawl per raw directory and source at a time; the kernel drops the
+    # One crawl per raw directory and spider at a time; the kernel drops the
     # lock when the process dies, even by SIGKILL.
     lock = open(raw_dir / f"{args.spider}.lock", "w")  # noqa: SIM115 - held until exit
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         print(f"crawlers.run: another {args.spider} crawl is using {raw_dir}", file=sys.stderr)
-        return 2
-    overrides: dict[str, Any] = json.loads(args.settings_json)
-    store = RawStore(raw_dir)
-    frontier = Frontier(raw_dir)
-    seeds = [*args.start_url, *(f"sitemap:{u}" for u in args.sitemap)]
-    run = frontier.open_run(args.spider, seeds, after_response_id=store.last_id())
-    store.close()
+        return EXIT_USAGE
 
-    finished = _crawl(args, raw_dir, run.id, overrides)
-    if finished:
-        frontier.finish_run(run.id)
-    summary = frontier.summary(run.id)
-    summary.resumed = run.resumed
+    store = RawStore(raw_dir)
+    after_id = store.last_id()
+    store.close()
+    frontier = Frontier(raw_dir) if getattr(spider_cls, "uses_frontier", False) else None
+    run = None
+    if frontier is not None:
+        run = frontier.open_run(args.spider, spider_cls.frontier_seeds(arguments), after_id)
+    started = time.monotonic()
+    stats, failures = _crawl(spider_cls, raw_dir, arguments, overrides, run.id if run else 0)
+    finished = stats.get("finish_reason") == "finished"
+    if frontier is not None and run is not None:
+        if finished:
+            frontier.finish_run(run.id)
+        summary = frontier.summary(run.id)
+        summary.resumed = run.resumed
+    else:
+        summary = _summary_from_stats(args.spider, raw_dir, after_id, stats)
+        summary.failed = failures
+    summary.raw_dir = str(raw_dir)
+    summary.finish_reason = str(stats.get("finish_reason", "unknown"))
+    summary.stats = stats
+    summary.seconds = round(time.monotonic() - started, 2)
     if args.summary_json:
         with atomic_text(Path(args.summary_json)) as fh:
             fh.write(summary.to_json())
     else:
         print(summary.to_json())
-    return 0 if finished else 3
+    return EXIT_FINISHED if summary.finished else EXIT_INTERRUPTED
 
 
-def _crawl(args: argparse.Namespace, raw_dir: Path, run_id: int, overrides: dict[str, Any]) -> bool:
+def _spider_class(name: str) -> Any:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    try:
+        return SpiderLoader.from_settings(settings).load(name)
+    except KeyError:
+        raise KeyError(f"no spider named {name!r}") from None
+
+
+def _crawl(
+    spider_cls: Any, raw_dir: Path, arguments: SpiderArgs, overrides: dict[str, Any], run_id: int
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The crawl's stats, and the (url, reason) of each fetch a spider without a frontier
+    gave up on (its ``failures``)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
-
-    from crawlers.listing_spider import ListingSpider
 
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
@@ -84,22 +168,44 @@ def _crawl(args: argparse.Namespace, raw_dir: Path, run_id: int, overrides: dict
         settings.set("USER_AGENT", project_settings.user_agent(contact), priority="cmdline")
     logs = raw_dir / "logs"
     logs.mkdir(exist_ok=True)
-    settings.set("LOG_FILE", str(logs / f"{args.spider}.log"), priority="cmdline")
+    settings.set("LOG_FILE", str(logs / f"{spider_cls.name}.log"), priority="cmdline")
     settings.setdict(overrides, priority="cmdline")
     settings.set("TRIALDEX_RAW_DIR", str(raw_dir), priority="cmdline")
     settings.set("TRIALDEX_RUN_ID", run_id, priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(ListingSpider)
-    process.crawl(
-        crawler,
-        start_urls=args.start_url,
-        sitemap_urls=args.sitemap,
-        allowed_domains=args.allowed_domain or None,
-    )
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **arguments)
     process.start()
     if crawler.stats is None or crawler.stats.get_value("start_time") is None:
-        raise SystemExit(f"crawlers.run: the {args.spider} crawl did not start; see {logs}")
-    return bool(crawler.stats.get_value("finish_reason") == "finished")
+        raise SystemExit(f"crawlers.run: the {spider_cls.name} crawl did not start; see {logs}")
+    stats = {k: _plain(v) for k, v in crawler.stats.get_stats().items()}
+    return stats, list(getattr(crawler.spider, "failures", []))
+
+
+def _summary_from_stats(
+    spider: str, raw_dir: Path, after_id: int, stats: dict[str, Any]
+) -> CrawlSummary:
+    """The summary of a run without a frontier: counts from the crawl's stats."""
+    store = RawStore(raw_dir)
+    last_id = store.last_id()
+    store.close()
+    return CrawlSummary(
+        run_id=0,
+        source=spider,
+        resumed=False,
+        finished=stats.get("finish_reason") == "finished",
+        fetched=int(stats.get("rawstore/stored", 0) or 0),
+        unchanged=int(stats.get("rawstore/unchanged", 0) or 0),
+        after_response_id=after_id,
+        first_response_id=after_id + 1 if last_id > after_id else None,
+        last_response_id=last_id if last_id > after_id else None,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from core import __version__, config
 
 BOT_NAME = "trialdex"
-SPIDER_MODULES = ["crawlers.listing_spider"]
+SPIDER_MODULES = ["crawlers.listing_spider", "crawlers.ctgov_spider"]
 
 # Where raw responses and the crawl frontier live (``--raw-dir`` overrides).
 _CONFIG = config.load()

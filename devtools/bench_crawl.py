@@ -14,17 +14,16 @@ stays flat as the site grows. Goal: >= 200 pages/s including raw storage.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawlers.client import command
 from crawlers.rawstore import RawStore
 from devtools.sample_site import SampleSite
 
@@ -56,9 +55,8 @@ def crawl_once(n_pages: int, workdir: Path) -> Result:
     site.start()
     try:
         raw = workdir / f"raw-{n_pages}-{time.monotonic_ns()}"
-        cmd = [sys.executable, "-m", "crawlers.run", "listing", "--raw-dir", str(raw)]
-        cmd += ["--start-url", site.listing_url(site.conditions[0])]
-        cmd += ["--settings-json", json.dumps(FAST), "--summary-json", str(workdir / "s.json")]
+        cmd = command("listing", raw, {"start_urls": [site.listing_url(site.conditions[0])]}, FAST)
+        cmd += ["--summary-json", str(workdir / "s.json")]
         started = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)

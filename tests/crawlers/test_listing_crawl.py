@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawlers.client import command
 from crawlers.frontier import CrawlSummary
 from crawlers.listing_cli import crawl_listing
 from crawlers.rawstore import RawStore
@@ -164,8 +164,7 @@ def test_killed_crawl_resumes_without_refetching_finished_pages(tmp_path: Path) 
     with SampleSite(root_seed=11, n_trials=60, failures=False) as site:
         start = site.listing_url(site.conditions[0])
         site.hold_after(20)  # then every request hangs: the crawl is surely mid-way
-        cmd = [sys.executable, "-m", "crawlers.run", "listing", "--raw-dir", str(tmp_path)]
-        cmd += ["--start-url", start, "--settings-json", json.dumps(FAST)]
+        cmd = command("listing", tmp_path, {"start_urls": [start]}, FAST)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
