@@ -125,6 +125,20 @@ SETTINGS: tuple[Setting, ...] = (
         "the ClinicalTrials.gov root (or an emulator) serving `/api/v2/studies`",
     ),
     Setting(
+        "quality_thresholds",
+        None,
+        "trialdex_quality_thresholds",
+        "see the quality gate",
+        'quality-gate thresholds as JSON, e.g. `{"max_coverage_drop": 0.2}` (param `thresholds`)',
+    ),
+    Setting(
+        "listing_sites",
+        None,
+        "trialdex_listing_sites",
+        "the local `sample` site",
+        "the listing sites to crawl, as JSON (see the operating section)",
+    ),
+    Setting(
         "es_search_timeout",
         "TRIALDEX_ES_SEARCH_TIMEOUT",
         None,
@@ -279,6 +293,25 @@ class Config:
         if self.backend == "sqlite":
             return f"SQLite {self.sqlite_path}"
         return f"Elasticsearch {mask_url(self.elasticsearch_url or '')} alias {self.es_alias}"
+
+
+def settings_table() -> str:
+    """The README's settings table, made from `SETTINGS` (a test keeps the two equal)."""
+
+    def code(text: str | None) -> str:
+        return f"`{text}`" if text else ""
+
+    rows = [
+        "| setting | environment | Airflow Variable | default | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in sorted(SETTINGS, key=lambda s: s.tooling):
+        meaning = ("tooling: " if spec.tooling else "") + spec.help
+        rows.append(
+            f"| {spec.key} | {code(spec.env)} | {code(spec.variable)} | {spec.default} | "
+            f"{meaning} |"
+        )
+    return "\n".join(rows)
 
 
 def _given(value: Any) -> bool:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from core import config
 from crawlers.client import run_spider
@@ -99,19 +97,33 @@ def harvest(
     raw_dir: Path | str,
     since: date | None = None,
     page_size: int = 1000,
+    **options: Any,
+) -> HarvestSummary:
+    """Fetch every study (updated since ``since``) into the raw store at ``raw_dir``.
+
+    The crawl runs on the project's Scrapy settings; ``options`` are those of
+    `harvest_crawl`. Raises `ServiceError` when the crawl process fails to run.
+    """
+    crawl = harvest_crawl(base_url, raw_dir, since, page_size, **options)
+    return HarvestSummary.of(crawl, base_url, since)
+
+
+def harvest_crawl(
+    base_url: str,
+    raw_dir: Path | str,
+    since: date | None = None,
+    page_size: int = 1000,
     *,
     delay: float | None = None,
     retry_times: int | None = None,
     retry_max_delay: float | None = None,
     timeout: float | None = None,
-) -> HarvestSummary:
-    """Fetch every study (updated since ``since``) into the raw store at ``raw_dir``.
+) -> CrawlSummary:
+    """`harvest`, returning the crawl's own `CrawlSummary` (what the pipeline records).
 
-    The crawl runs on the project's Scrapy settings; ``delay``, ``retry_times``
-    and ``retry_max_delay`` (the longest backoff, and the longest Retry-After
-    still honoured) override them for this harvest. Raises `ServiceError`
-    when the crawl process fails to run to the end.
-    """
+    ``delay``, ``retry_times`` and ``retry_max_delay`` (the longest backoff, and
+    the longest Retry-After still honoured) override the project settings for
+    this harvest; ``timeout`` bounds the whole crawl in seconds."""
     overrides: dict[str, Any] = {}
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
@@ -119,7 +131,7 @@ def harvest(
         overrides["RETRY_TIMES"] = retry_times
     if retry_max_delay is not None:
         overrides["RETRY_BACKOFF_MAX"] = overrides["RETRY_AFTER_MAX"] = retry_max_delay
-    crawl = run_spider(
+    return run_spider(
         SOURCE,
         raw_dir,
         {
@@ -130,10 +142,6 @@ def harvest(
         settings=overrides,
         timeout=timeout,
     )
-    return HarvestSummary.of(crawl, base_url, since)
-
-
-_STUDY_PATH = re.compile(r"/api/v2/studies/(NCT\d{8})/?$")
 
 
 def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRecord | ParseError]:
@@ -142,7 +150,7 @@ def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRe
     Each good study yields a `TrialRecord`; a bad study or page yields its
     `ParseError` and the iteration goes on. Non-200 responses are skipped.
     """
-    from parsers.ctgov import parse_studies_page, parse_study_json
+    from parsers.ctgov import parse_api_response
 
     store = RawStore(Path(raw_dir))
     try:
@@ -150,17 +158,9 @@ def records_from_raw(raw_dir: Path | str, since_id: int = 0) -> Iterator[TrialRe
             if response.status != 200:
                 continue
             origin = f"raw#{response.id} {response.url}"
-            body = store.body(response)
-            path = urlsplit(response.url).path
-            if _STUDY_PATH.search(path):
-                try:
-                    yield parse_study_json(body, origin, fetched_at=response.fetched_at)
-                except ParseError as exc:
-                    yield exc
-                continue
             try:
-                records, errors, _ = parse_studies_page(
-                    body, origin, fetched_at=response.fetched_at
+                records, errors = parse_api_response(
+                    store.body(response), response.url, origin, fetched_at=response.fetched_at
                 )
             except ParseError as exc:
                 yield exc

@@ -50,13 +50,13 @@ def trialdex_ingest_ctgov() -> None:
     def crawl(**context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 
-        return dagtasks.crawl_ctgov(context["params"], *dagtasks.interval(context))
+        return dagtasks.crawl(SOURCE, context["params"], *dagtasks.interval(context))
 
     @task
     def parse(crawled: Any, **context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 
-        return dagtasks.parse_ctgov(context["params"], *dagtasks.interval(context))
+        return dagtasks.parse(SOURCE, context["params"], *dagtasks.interval(context))
 
     @task(retries=0)  # a verdict on the data: retrying cannot change it
     def quality_gate(parsed: Any, **context: Any) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def trialdex_ingest_ctgov() -> None:
     def reconcile(indexed: Any, **context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 
-        return dagtasks.reconcile_ctgov(context["params"], *dagtasks.interval(context))
+        return dagtasks.reconcile(SOURCE, context["params"], *dagtasks.interval(context))
 
     reconcile(index(quality_gate(parse(crawl()))))
 

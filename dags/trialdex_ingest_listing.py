@@ -49,13 +49,13 @@ def build(site_name: str, schedule: str | None) -> Any:
         def crawl(**context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
-            return dagtasks.crawl_listing(site_name, context["params"], *dagtasks.interval(context))
+            return dagtasks.crawl(source, context["params"], *dagtasks.interval(context))
 
         @task
         def parse(crawled: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
-            return dagtasks.parse_listing(site_name, context["params"], *dagtasks.interval(context))
+            return dagtasks.parse(source, context["params"], *dagtasks.interval(context))
 
         @task(retries=0)  # a verdict on the data: retrying cannot change it
         def quality_gate(parsed: Any, **context: Any) -> dict[str, Any]:
@@ -73,9 +73,7 @@ def build(site_name: str, schedule: str | None) -> Any:
         def reconcile(indexed: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
-            return dagtasks.reconcile_listing(
-                site_name, context["params"], *dagtasks.interval(context)
-            )
+            return dagtasks.reconcile(source, context["params"], *dagtasks.interval(context))
 
         reconcile(index(quality_gate(parse(crawl()))))
 

@@ -157,8 +157,7 @@ def _java_version(java_home: Path) -> int:
 
 def find_java() -> Path:
     """A JDK of version 21 or newer."""
-    for var in ("ES_JAVA_HOME", "JAVA_HOME"):
-        value = os.environ.get(var)
+    for value in (config.raw_value("es_java_home"), os.environ.get("JAVA_HOME")):
         if value and _java_version(Path(value)) >= MIN_JAVA:
             return Path(value)
     jvms = [p for p in Path("/usr/lib/jvm").glob("*") if p.is_dir() and not p.is_symlink()]

@@ -1,28 +1,27 @@
 """The one small interface every search backend implements, and how to open one.
 
-`open_backend()` picks Elasticsearch when ``ELASTICSEARCH_URL`` (or ``url``)
-is set, else the embedded SQLite file (``TRIALDEX_SQLITE``, default
-``var/trialdex.sqlite``). Callers (the API, the DAGs, the CLI) use only
-`SearchBackend`.
+`open_backend()` opens the backend `core.config` resolves: Elasticsearch when
+``ELASTICSEARCH_URL`` (or ``url``) is set, else the embedded SQLite file
+(``TRIALDEX_SQLITE``, default ``trialdex.sqlite`` in ``TRIALDEX_HOME``).
+Callers (the API, the DAGs, the CLI) use only `SearchBackend`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from core import config
 from index.search_models import Facet, SearchRequest, SearchResponse
 from parsers.errors import ConfigurationError
 from parsers.records import TrialRecord
 
 Progress = Callable[[int], None]
 
-DEFAULT_SQLITE_PATH = Path("var") / "trialdex.sqlite"
-DEFAULT_ALIAS = "trials"
+DEFAULT_ALIAS = config.DEFAULT_ALIAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +123,7 @@ class SearchBackend(Protocol):
     def close(self) -> None: ...
 
 
-BackendKind = Literal["es", "sqlite"]
+BackendKind = config.BackendKind
 
 
 def open_backend(
@@ -132,33 +131,20 @@ def open_backend(
     *,
     url: str | None = None,
     path: str | Path | None = None,
-    alias: str = DEFAULT_ALIAS,
+    alias: str | None = None,
 ) -> SearchBackend:
-    """Elasticsearch when ``kind == "es"`` or a URL is configured, else SQLite.
+    """The backend `core.config` resolves, with these arguments as explicit settings:
+    Elasticsearch when ``kind == "es"`` or a URL is configured, else SQLite.
 
     The returned backend is not set up; call ``setup()`` before indexing
     (searching a fresh SQLite file sets it up itself).
     """
-    es_url = url or os.environ.get("ELASTICSEARCH_URL") or None
-    if kind is None:
-        kind = "es" if es_url else "sqlite"
-    if kind == "es":
-        if not es_url:
-            from devtools import dev_es as devserver
+    from index.configured import open_configured
 
-            server = devserver.running()
-            if server is None:
-                raise ConfigurationError(
-                    "the Elasticsearch backend needs ELASTICSEARCH_URL "
-                    "(or a dev server: trialdex dev-es start)"
-                )
-            es_url = server.url
-        from index.es_backend import ElasticsearchBackend
-
-        return ElasticsearchBackend(es_url, alias=alias)
-    if kind == "sqlite":
-        from index.sqlite_backend import SqliteBackend
-
-        db = Path(path or os.environ.get("TRIALDEX_SQLITE") or DEFAULT_SQLITE_PATH)
-        return SqliteBackend(db)
-    raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")
+    if kind not in (None, *config.BACKEND_KINDS):
+        raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")
+    return open_configured(
+        config.load(
+            {"backend": kind, "elasticsearch_url": url, "sqlite_path": path, "es_alias": alias}
+        )
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import config
-from index.backend import SearchBackend, open_backend
+from index.backend import SearchBackend
 from parsers.errors import ConfigurationError
 
 
@@ -16,5 +16,9 @@ def open_configured(settings: config.Config) -> SearchBackend:
                 "the Elasticsearch backend needs ELASTICSEARCH_URL "
                 "(or a dev server: trialdex dev-es start)"
             )
-        return open_backend("es", url=url, alias=settings.es_alias)
-    return open_backend("sqlite", path=settings.sqlite_path, alias=settings.es_alias)
+        from index.es_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(url, alias=settings.es_alias)
+    from index.sqlite_backend import SqliteBackend
+
+    return SqliteBackend(settings.sqlite_path)

@@ -5,6 +5,8 @@ Entry points (pure functions; bytes or parsed JSON in, records out):
 * `parse_study_json` - one API v2 study object (``/api/v2/studies/NCT...``).
 * `parse_studies_page` - one ``/api/v2/studies`` page; a bad study becomes a
   `ParseError` in the returned list and the others are still parsed.
+* `parse_api_response` - a stored API v2 response of either kind, told apart
+  by its URL (what the ClinicalTrials.gov source parses from its raw store).
 * `parse_study_xml` - one legacy ``<clinical_study>`` document.
 
 Values the parser reads but cannot decode (an age "about 18", an unknown
@@ -39,8 +41,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from parsers import ctgov_common as common
 from parsers.ctgov_common import PARSER_VERSION
@@ -52,6 +56,7 @@ from parsers.records import TrialRecord
 __all__ = [
     "PARSER_VERSION",
     "canonical_json",
+    "parse_api_response",
     "parse_studies_page",
     "parse_study_json",
     "parse_study_xml",
@@ -210,6 +215,22 @@ def parse_studies_page(
         except ParseError as exc:
             errors.append(exc)
     return records, errors, token
+
+
+_STUDY_PATH = re.compile(r"/api/v2/studies/NCT\d{8}/?$")
+
+
+def parse_api_response(
+    body: bytes, url: str, origin: str | None = None, *, fetched_at: datetime | str | None = None
+) -> tuple[list[TrialRecord], list[ParseError]]:
+    """A stored API v2 response, told apart by its URL: one study (``/studies/NCT...``) or a
+    page of studies. Returns (records, errors of single studies); a response that is
+    neither raises `ParseError` naming ``origin`` (default: the URL)."""
+    where = origin or url
+    if _STUDY_PATH.search(urlsplit(url).path):
+        return [parse_study_json(body, where, fetched_at=fetched_at)], []
+    records, errors, _token = parse_studies_page(body, where, fetched_at=fetched_at)
+    return records, errors
 
 
 def _study(

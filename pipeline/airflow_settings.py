@@ -17,7 +17,7 @@ connection ``trialdex_es``    Elasticsearch URL; absent = the SQLite backend
 ``trialdex_sqlite_path``      SQLite index file (default TRIALDEX_SQLITE, <data_dir>/...)
 ``trialdex_quality_thresholds``  JSON of `GateThresholds` fields
 ``trialdex_ctgov_base_url``   ClinicalTrials.gov root (serving /api/v2/studies)
-``trialdex_listing_sites``    JSON of listing sites (see `pipeline.sites`)
+``trialdex_listing_sites``    JSON of listing sites (see `sources.listing_sites`)
 ============================  ==============================================
 """
 
@@ -30,10 +30,10 @@ from typing import Any
 
 from core import config
 from pipeline.settings import BackendConfig, GateThresholds, PipelineSettings
-from pipeline.sites import ListingSite, parse_sites
+from sources.listing_sites import ListingSite, parse_sites
 
 ES_CONN_ID = config.ES_CONNECTION
-SITES_VARIABLE = "trialdex_listing_sites"
+SITES_VARIABLE = config.setting("listing_sites").variable or ""
 
 
 def variable(name: str, default: Any = None) -> Any:
@@ -108,7 +108,8 @@ def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettin
     """Everything a task needs besides its source's own settings."""
     settings = resolved(params)
     thresholds = GateThresholds.from_mapping(
-        variable("trialdex_quality_thresholds"), origin="variable trialdex_quality_thresholds"
+        config.raw_value("quality_thresholds", variables=variable),
+        origin="variable trialdex_quality_thresholds",
     )
     override = _param(params, "thresholds")
     if override:
@@ -143,12 +144,21 @@ def listing_sites_for_dags() -> dict[str, ListingSite]:
     reading that directly keeps parsing free of metastore queries. The same
     Variable in the metastore refines a site's settings at run time.
     """
-    return parse_sites(os.environ.get("AIRFLOW_VAR_" + SITES_VARIABLE.upper()))
+    return parse_sites(
+        config.raw_value(
+            "listing_sites", variables=lambda name: os.environ.get(f"AIRFLOW_VAR_{name.upper()}")
+        )
+    )
+
+
+def configured_sites() -> dict[str, ListingSite]:
+    """The sites of the Variable at run time (its environment form or the metastore)."""
+    return parse_sites(config.raw_value("listing_sites", variables=variable))
 
 
 def listing_site(name: str, params: Mapping[str, Any] | None = None) -> ListingSite:
     """One site's settings at run time: the Variable, then the run's params."""
-    configured = parse_sites(variable(SITES_VARIABLE))
+    configured = configured_sites()
     site = configured.get(name) or listing_sites_for_dags().get(name) or ListingSite(name)
     overrides = {
         key: _param(params, key)

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from crawlers.rawstore import RawResponse, RawStore
-from parsers.errors import ServiceError
 from pipeline.partitions import Partition, read_json, write_json
+from sources.base import Source
 
 MANIFEST = "crawl.json"
 
@@ -84,62 +84,13 @@ def increment(partition: Partition, store: RawStore) -> list[RawResponse]:
     return found
 
 
-def crawl_ctgov(
-    partition: Partition,
-    *,
-    base_url: str,
-    since: datetime | None,
-    page_size: int = 1000,
-) -> dict[str, Any]:
-    """Harvest ClinicalTrials.gov API v2 studies updated since ``since`` (all when None)."""
-
-    from crawlers.ctgov_cli import harvest
-
-    def crawl() -> Any:
-        # harvest() runs Scrapy in a child process, so tasks may share ours.
-        return harvest(
-            base_url, partition.raw_dir, since.date() if since else None, page_size=page_size
-        )
-
-    return _result(partition, record_increment(partition, crawl))
-
-
-def crawl_listing(
-    partition: Partition,
-    *,
-    start_urls: Sequence[str],
-    allowed_domains: Sequence[str] | None = None,
-    sitemap_urls: Sequence[str] | None = None,
-    settings_overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Crawl a listing site from its start URLs (the crawler runs Scrapy in a child process)."""
-    from crawlers.listing_cli import crawl_listing as crawl_site
-
-    def crawl() -> Any:
-        summary = crawl_site(
-            list(start_urls),
-            partition.raw_dir,
-            allowed_domains=list(allowed_domains) if allowed_domains else None,
-            sitemap_urls=list(sitemap_urls) if sitemap_urls else None,
-            settings_overrides=settings_overrides,
-        )
-        if not summary.finished:
-            # Fail the attempt: the retry resumes the crawl where it stopped.
-            raise ServiceError(
-                f"crawl of {partition.source} stopped with {summary.pending} page(s) pending"
-            )
-        return summary
-
-    return _result(partition, record_increment(partition, crawl))
-
-
-def _result(partition: Partition, manifest: dict[str, Any]) -> dict[str, Any]:
-    """What the crawl task hands on through XCom: paths and counts only."""
+def crawl_source(partition: Partition, source: Source, *, since: datetime | None) -> dict[str, Any]:
+    """Fetch ``source`` into the partition's raw store and record what it added."""
+    manifest = record_increment(partition, lambda: source.fetch(partition.raw_dir, since=since))
     summary = manifest.get("summary") or {}
-    failed = summary.get("failed")  # listing: [(url, reason)]; ctgov: a count in "failures"
-    failures = len(failed) if isinstance(failed, list) else int(summary.get("failures") or 0)
+    # What the task hands on through XCom: paths and counts only.
     return {
-        "fetch_failures": failures,
+        "fetch_failures": len(summary.get("failed") or []),
         "source": partition.source,
         "partition": str(partition.dir),
         "manifest": str(partition.dir / MANIFEST),

@@ -15,6 +15,7 @@ from typing import Any
 from pipeline import airflow_settings as conf
 from pipeline.partitions import Partition, parse_moment
 from pipeline.settings import PipelineSettings
+from sources.base import Source
 
 log = logging.getLogger("trialdex.pipeline")
 
@@ -37,12 +38,29 @@ def interval(context: Mapping[str, Any]) -> tuple[datetime, datetime]:
     return parse_moment(start), parse_moment(end or start)
 
 
-# -- ClinicalTrials.gov ----------------------------------------------------------
+# -- one source: crawl, parse, reconcile -----------------------------------------
 
 
-def ctgov_since(params: Params, partition: Partition) -> datetime | None:
-    """``since`` of the harvest: the param; none (everything) for ``full_harvest`` or when no
-    earlier interval ever succeeded (the first run); else the interval start."""
+def source_for(name: str, params: Params) -> Source:
+    """The adapter of source ``name`` with this run's settings (params, Variables)."""
+    from sources.registry import LISTING_PREFIX, source_named
+
+    sites = {}
+    if name.startswith(LISTING_PREFIX):
+        site = conf.listing_site(name[len(LISTING_PREFIX) :], params)
+        sites[site.name] = site
+    return source_named(
+        name,
+        sites=sites,
+        ctgov_base_url=conf.ctgov_base_url(params),
+        page_size=int(params.get("page_size") or 1000),
+    )
+
+
+def fetch_since(params: Params, partition: Partition) -> datetime | None:
+    """``since`` of a fetch: the param; none (everything) for ``full_harvest`` or when no
+    earlier interval ever succeeded (the first run); else the interval start. Sources
+    that cannot fetch by date (listing sites revalidate every page) ignore it."""
     from pipeline.quality import has_earlier_success
 
     if params.get("full_harvest"):
@@ -52,91 +70,40 @@ def ctgov_since(params: Params, partition: Partition) -> datetime | None:
     return partition.start if has_earlier_success(partition) else None
 
 
-def crawl_ctgov(params: Params, start: datetime, end: datetime) -> dict[str, Any]:
-    from pipeline import crawl
+def crawl(source_name: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
+    from pipeline import crawl as step
 
     settings = conf.pipeline_settings(params)
-    partition = _partition(settings, "ctgov", start, end)
-    since = ctgov_since(params, partition)
-    base_url = conf.ctgov_base_url(params)
+    source = source_for(source_name, params)
+    partition = _partition(settings, source.name, start, end)
+    since = fetch_since(params, partition)
     log.info(
-        "harvesting %s since %s into %s", base_url, since or "the beginning", partition.raw_dir
+        "fetching %s (since %s) into %s", source.name, since or "the beginning", partition.raw_dir
     )
-    result = crawl.crawl_ctgov(
-        partition, base_url=base_url, since=since, page_size=int(params.get("page_size") or 1000)
-    )
+    result = step.crawl_source(partition, source, since=since)
     log.info("crawl: %s", result)
     return result
 
 
-def parse_ctgov(params: Params, start: datetime, end: datetime) -> dict[str, Any]:
-    from pipeline import parse
+def parse(source_name: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
+    from pipeline import parse as step
 
     settings = conf.pipeline_settings(params)
-    result = parse.parse_ctgov(_partition(settings, "ctgov", start, end))
+    source = source_for(source_name, params)
+    result = step.parse_source(_partition(settings, source.name, start, end), source)
     log.info("parse: %s", result)
     return result
 
 
-def reconcile_ctgov(params: Params, start: datetime, end: datetime) -> dict[str, Any]:
-    from pipeline import reconcile
+def reconcile(source_name: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
+    from pipeline import reconcile as step
 
     settings = conf.pipeline_settings(params)
-    report = reconcile.reconcile_ctgov(
-        _partition(settings, "ctgov", start, end), settings.index, conf.ctgov_base_url(params)
+    source = source_for(source_name, params)
+    report = step.reconcile_source(
+        _partition(settings, source.name, start, end), settings.index, source
     )
-    log.info("reconcile: %s", reconcile.describe(report))
-    return report
-
-
-# -- listing sites -----------------------------------------------------------------
-
-
-def crawl_listing(site_name: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
-    from parsers.errors import ConfigurationError
-    from pipeline import crawl
-
-    settings = conf.pipeline_settings(params)
-    site = conf.listing_site(site_name, params)
-    if not site.start_urls and not site.sitemap_urls:
-        raise ConfigurationError(
-            f"listing site {site_name!r} has no start_urls or sitemap_urls: set them in the "
-            f"Variable {conf.SITES_VARIABLE} or pass them as params"
-        )
-    partition = _partition(settings, site.source, start, end)
-    log.info("crawling %s from %s", site_name, ", ".join(site.start_urls or site.sitemap_urls))
-    result = crawl.crawl_listing(
-        partition,
-        start_urls=site.start_urls,
-        allowed_domains=site.allowed_domains or None,
-        sitemap_urls=site.sitemap_urls or None,
-        settings_overrides=site.settings or None,
-    )
-    log.info("crawl: %s", result)
-    return result
-
-
-def parse_listing(site_name: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
-    from pipeline import parse
-
-    settings = conf.pipeline_settings(params)
-    site = conf.listing_site(site_name, params)
-    result = parse.parse_listing_site(_partition(settings, site.source, start, end), site)
-    log.info("parse: %s", result)
-    return result
-
-
-def reconcile_listing(
-    site_name: str, params: Params, start: datetime, end: datetime
-) -> dict[str, Any]:
-    from pipeline import reconcile
-
-    settings = conf.pipeline_settings(params)
-    site = conf.listing_site(site_name, params)
-    report = reconcile.reconcile_listing(
-        _partition(settings, site.source, start, end), settings.index, site
-    )
-    log.info("reconcile: %s", reconcile.describe(report))
+    log.info("reconcile: %s", step.describe(report))
     return report
 
 
@@ -172,16 +139,12 @@ def reparse(params: Params, run_id: str) -> dict[str, Any]:
     from pipeline import reparse as rp
 
     settings = conf.pipeline_settings(params)
-    sites = {**conf.listing_sites_for_dags(), **_configured_sites()}
-    summary = rp.reparse_records(settings.data_dir, run_id, sites, settings.raw_root)
+    sites = {**conf.listing_sites_for_dags(), **conf.configured_sites()}
+    summary = rp.reparse_records(
+        settings.data_dir, run_id, sites, settings.raw_root, conf.ctgov_base_url(params)
+    )
     log.info("reparsed: %s", summary["sources"])
     return summary
-
-
-def _configured_sites() -> dict[str, Any]:
-    from pipeline.sites import parse_sites
-
-    return parse_sites(conf.variable(conf.SITES_VARIABLE))
 
 
 def rebuild_index(params: Params, reparsed: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ appears in several pages of one increment the most recently stored wins.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from parsers.records import TrialRecord, write_records
 from pipeline.crawl import increment
 from pipeline.partitions import Partition, write_json
 from pipeline.quality import make_stats
-from pipeline.sites import ListingSite
+from sources.base import Source
 
 
 class Outcome:
@@ -61,47 +61,25 @@ def _reason(exc: Exception) -> str:
     return f"unexpected {type(exc).__name__}: {exc}"
 
 
-def parse_ctgov_response(response: RawResponse, body: bytes, outcome: Outcome) -> None:
-    """One stored API v2 ``studies`` page: every study becomes a record or a quarantine entry."""
-    from parsers.ctgov import parse_studies_page
-
-    outcome.pages += 1
+def parse_one(source: Source, response: RawResponse, body: bytes, outcome: Outcome) -> None:
+    """One stored response through the source's parser into ``outcome``."""
     try:
-        records, errors, _next = parse_studies_page(
-            body, response.url, fetched_at=response.fetched_at
-        )
+        page = source.parse(response, body)
     except Exception as exc:
+        outcome.pages += 1
         outcome.fail(response, _reason(exc))
         return
-    for record in records:
+    if page.skipped is not None:
+        outcome.skip(page.skipped)
+        return
+    outcome.pages += 1
+    for record in page.records:
         outcome.add(record)
-    for error in errors:
-        outcome.fail(response, _reason(error), item=getattr(error, "origin", None))
+    for error in page.errors:
+        outcome.fail(response, _reason(error), item=error.origin)
 
 
-def listing_parser(site: ListingSite) -> Callable[[RawResponse, bytes, Outcome], None]:
-    """Parse trial pages of a listing site; listing and other pages are skipped here."""
-    from parsers.listing import parse_listing
-
-    def parse(response: RawResponse, body: bytes, outcome: Outcome) -> None:
-        url = response.final_url or response.url
-        if not site.is_trial_page(url):
-            outcome.skip("listing page" if site.is_listing_page(url) else "not a trial page")
-            return
-        outcome.pages += 1
-        try:
-            outcome.add(parse_listing(body, url, fetched_at=response.fetched_at))
-        except Exception as exc:
-            outcome.fail(response, _reason(exc))
-
-    return parse
-
-
-def parse_responses(
-    store: RawStore,
-    responses: Iterable[RawResponse],
-    parse_one: Callable[[RawResponse, bytes, Outcome], None],
-) -> Outcome:
+def parse_responses(store: RawStore, responses: Iterable[RawResponse], source: Source) -> Outcome:
     outcome = Outcome()
     for response in responses:
         if response.status != 200:
@@ -113,7 +91,7 @@ def parse_responses(
             outcome.pages += 1
             outcome.fail(response, f"raw body unreadable: {exc}")
             continue
-        parse_one(response, body, outcome)
+        parse_one(source, response, body, outcome)
     return outcome
 
 
@@ -152,21 +130,11 @@ def write_outcome(partition: Partition, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def parse_partition(
-    partition: Partition, parse_one: Callable[[RawResponse, bytes, Outcome], None]
-) -> dict[str, Any]:
-    """Parse the partition's increment with ``parse_one`` and write its files."""
+def parse_source(partition: Partition, source: Source) -> dict[str, Any]:
+    """Parse the partition's increment with the source's parser and write its files."""
     store = RawStore(partition.raw_dir)
     try:
-        outcome = parse_responses(store, increment(partition, store), parse_one)
+        outcome = parse_responses(store, increment(partition, store), source)
     finally:
         store.close()
     return write_outcome(partition, outcome)
-
-
-def parse_ctgov(partition: Partition) -> dict[str, Any]:
-    return parse_partition(partition, parse_ctgov_response)
-
-
-def parse_listing_site(partition: Partition, site: ListingSite) -> dict[str, Any]:
-    return parse_partition(partition, listing_parser(site))

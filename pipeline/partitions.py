@@ -17,7 +17,6 @@ rename) and changes nothing.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,17 +24,7 @@ from typing import Any
 
 from core.atomic import atomic_text
 from parsers.errors import ConfigurationError
-
-_SOURCE = re.compile(r"^[a-z][a-z0-9_-]*$")
-
-
-def check_source(source: str) -> str:
-    """A source key is used in paths: lower-case letters, digits, ``_`` and ``-``."""
-    if not _SOURCE.match(source):
-        raise ConfigurationError(
-            f"source {source!r}: use lower-case letters, digits, '_' and '-' (it names directories)"
-        )
-    return source
+from sources.base import check_name
 
 
 def _stamp(moment: datetime) -> str:
@@ -81,7 +70,7 @@ class Partition:
         if finish < begin:
             raise ConfigurationError(f"data interval ends ({finish}) before it starts ({begin})")
         root = Path(raw_root) if raw_root else None
-        return cls(Path(data_dir), check_source(source), begin, finish, root)
+        return cls(Path(data_dir), check_name(source), begin, finish, root)
 
     @property
     def key(self) -> str:
@@ -115,7 +104,7 @@ class Partition:
 
 def raw_dir(data_dir: str | Path, source: str, raw_root: str | Path | None = None) -> Path:
     """The raw store of one source (one store per source keeps increments apart)."""
-    return Path(raw_root or Path(data_dir) / "raw") / check_source(source)
+    return Path(raw_root or Path(data_dir) / "raw") / check_name(source)
 
 
 def write_json(path: Path, data: Any) -> Path:

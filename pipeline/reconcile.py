@@ -8,25 +8,16 @@ stats become the quality baseline for later runs.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
-from crawlers.rawstore import RawStore
 from parsers.records import read_records
 from pipeline.partitions import Partition, write_json
 from pipeline.quality import record_success
 from pipeline.settings import BackendConfig
-from pipeline.sites import ListingSite
+from sources.base import Source, common_prefix
 
 SHOWN_IDS = 50  # ids listed in the report; the counts are always complete
-
-_TAG = re.compile(r"<[^>]+>")
-_HEADING = re.compile(r"<h[1-3]\b[^>]*>(.*?)</h[1-3]\s*>", re.S | re.I)
-# "<N> <Condition> Trials [Near You]" at the start of a heading.
-_STATED = re.compile(r"^\s*(\d[\d,]*)\s+(?:\S+\s+){0,8}?Trials\b")
 
 
 def _searchable(backend: BackendConfig, source_name: str, prefix: str | None) -> set[str]:
@@ -98,92 +89,17 @@ def describe(report: dict[str, Any]) -> str:
     return text
 
 
-# -- ClinicalTrials.gov --------------------------------------------------------
-
-
-def ctgov_stated_total(base_url: str, timeout: float = 30.0) -> int | None:
-    """``totalCount`` of the whole registry served at ``base_url`` (e.g. https://clinicaltrials.gov)."""
-    import httpx
-
-    url = base_url.rstrip("/") + "/api/v2/studies"
-    response = httpx.get(url, params={"countTotal": "true", "pageSize": 1}, timeout=timeout)
-    response.raise_for_status()
-    total = response.json().get("totalCount")
-    return int(total) if isinstance(total, int) else None
-
-
-def reconcile_ctgov(partition: Partition, backend: BackendConfig, base_url: str) -> dict[str, Any]:
-    return reconcile(
-        partition,
-        backend,
-        source_name="ctgov",
-        stated_total=ctgov_stated_total(base_url),
-        id_prefix="ctgov:",
-    )
-
-
-# -- listing sites -------------------------------------------------------------
-
-
-def stated_listing_total(body: bytes) -> int | None:
-    """The "<N> <Condition> Trials" count a condition listing page states."""
-    for heading in _HEADING.findall(body.decode("utf-8", "replace")):
-        match = _STATED.match(html.unescape(_TAG.sub(" ", heading)))
-        if match:
-            return int(match.group(1).replace(",", ""))
-    return None
-
-
-def _condition_key(url: str) -> str:
-    # ?page=N repeats the same condition's total; count each condition once.
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def listing_snapshot(site: ListingSite, store: RawStore) -> tuple[dict[str, int], set[str]]:
-    """Stated totals per condition and the trial ids on the cards, from the latest pages."""
-    from parsers.listing import parse_listing_cards
-
-    stated: dict[str, int] = {}
-    listed: set[str] = set()
-    hosts = site.hosts()
-    for response in store.iter_latest():
-        url = response.final_url or response.url
-        if response.status != 200 or not site.is_listing_page(url):
-            continue
-        if hosts and urlsplit(url).netloc not in hosts:
-            continue  # the site moved: its old address no longer speaks for it
-        body = store.body(response)
-        total = stated_listing_total(body)
-        if total is not None:
-            stated.setdefault(_condition_key(url), total)
-        try:
-            listed.update(card.id for card in parse_listing_cards(body, url))
-        except Exception:  # a broken listing page only weakens the comparison
-            continue
-    return stated, listed
-
-
-def reconcile_listing(
-    partition: Partition, backend: BackendConfig, site: ListingSite
+def reconcile_source(
+    partition: Partition, backend: BackendConfig, source: Source
 ) -> dict[str, Any]:
-    store = RawStore(partition.raw_dir)
-    try:
-        stated, listed = listing_snapshot(site, store)
-    finally:
-        store.close()
+    """Reconcile with what ``source`` states about itself now."""
+    stated = source.stated(partition.raw_dir)
     return reconcile(
         partition,
         backend,
-        source_name="listing",
-        stated_total=sum(stated.values()) if stated else None,
-        stated_detail={"per_listing": stated},
-        listed_ids=listed,
-        id_prefix=_common_prefix(listed) or _common_prefix(_partition_ids(partition)),
+        source_name=source.index_source,
+        stated_total=stated.total,
+        stated_detail=stated.detail,
+        listed_ids=stated.listed_ids,
+        id_prefix=stated.id_prefix or common_prefix(_partition_ids(partition)),
     )
-
-
-def _common_prefix(ids: Iterable[str]) -> str | None:
-    """``listing:<site>:`` shared by a site's record ids, if they share one."""
-    prefixes = {i.rsplit(":", 1)[0] + ":" for i in ids if i.count(":") >= 2}
-    return prefixes.pop() if len(prefixes) == 1 else None

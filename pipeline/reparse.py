@@ -13,25 +13,19 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crawlers.rawstore import RawResponse, RawStore
+from core.config import DEFAULT_CTGOV_BASE_URL
+from crawlers.rawstore import RawStore
 from parsers.records import TrialRecord, read_records, write_records
-from pipeline.parse import (
-    Outcome,
-    listing_parser,
-    parse_ctgov_response,
-    parse_responses,
-    write_jsonl,
-)
+from pipeline.parse import parse_responses, write_jsonl
 from pipeline.partitions import write_json
 from pipeline.quality import make_stats
 from pipeline.settings import BackendConfig
-from pipeline.sites import ListingSite
-
-ParseOne = Callable[[RawResponse, bytes, Outcome], None]
+from sources.listing_sites import ListingSite
+from sources.registry import sources_on_disk
 
 
 def run_dir(data_dir: Path, run_key: str) -> Path:
@@ -39,19 +33,12 @@ def run_dir(data_dir: Path, run_key: str) -> Path:
     return data_dir / "reparse" / safe
 
 
-def parsers_for(raw_root: Path, sites: dict[str, ListingSite]) -> dict[str, ParseOne]:
-    """A parser per source whose raw store exists: ctgov and every listing site on disk."""
-    found: dict[str, ParseOne] = {}
-    if (raw_root / "ctgov").is_dir():
-        found["ctgov"] = parse_ctgov_response
-    for path in sorted(raw_root.glob("listing_*")):
-        name = path.name[len("listing_") :]
-        found[path.name] = listing_parser(sites.get(name) or ListingSite(name))
-    return found
-
-
 def reparse_records(
-    data_dir: Path, run_key: str, sites: dict[str, ListingSite], raw_root: Path | None = None
+    data_dir: Path,
+    run_key: str,
+    sites: dict[str, ListingSite],
+    raw_root: Path | None = None,
+    ctgov_base_url: str = DEFAULT_CTGOV_BASE_URL,
 ) -> dict[str, Any]:
     """Parse every raw store (under ``raw_root``, default <data_dir>/raw) again; returns paths
     and counts per source."""
@@ -59,22 +46,22 @@ def reparse_records(
     out = run_dir(data_dir, run_key)
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"dir": str(out), "sources": {}}
-    for source, parse_one in parsers_for(raw_root, sites).items():
-        store = RawStore(raw_root / source)
+    for source in sources_on_disk(raw_root, sites=sites, ctgov_base_url=ctgov_base_url):
+        store = RawStore(raw_root / source.name)
         try:
-            outcome = parse_responses(store, store.iter_latest(), parse_one)
+            outcome = parse_responses(store, store.iter_latest(), source)
         finally:
             store.close()
-        records_path = out / f"{source}.records.jsonl"
+        records_path = out / f"{source.name}.records.jsonl"
         write_records(records_path, outcome.records.values())
-        write_jsonl(out / f"{source}.quarantine.jsonl", outcome.quarantine)
+        write_jsonl(out / f"{source.name}.quarantine.jsonl", outcome.quarantine)
         stats = make_stats(
             pages=outcome.pages,
             items=outcome.items,
             failures=len(outcome.quarantine),
             records=outcome.records.values(),
         )
-        summary["sources"][source] = {
+        summary["sources"][source.name] = {
             "records_path": str(records_path),
             "records": len(outcome.records),
             "quarantined": len(outcome.quarantine),

@@ -4,9 +4,10 @@ import pytest
 
 from crawlers.rawstore import RawStore
 from parsers.records import read_records
-from pipeline.crawl import crawl_ctgov, increment, merge_ranges, record_increment
-from pipeline.parse import parse_ctgov
+from pipeline.crawl import crawl_source, increment, merge_ranges, record_increment
+from pipeline.parse import parse_source
 from pipeline.partitions import Partition
+from sources.ctgov import CtgovSource
 from tests.pipeline.conftest import SUBSET
 
 
@@ -42,9 +43,9 @@ def test_pages_of_a_failed_attempt_stay_in_the_partition(tmp_path):
 
 def test_ctgov_crawl_and_parse_are_idempotent(tmp_path, ctgov_api):
     part = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
-    crawled = crawl_ctgov(part, base_url=ctgov_api, since=None, page_size=5)
+    crawled = crawl_source(part, CtgovSource(ctgov_api, page_size=5), since=None)
     assert crawled["new_responses"] == 3  # 12 studies in pages of 5
-    parsed = parse_ctgov(part)
+    parsed = parse_source(part, CtgovSource(ctgov_api))
     assert parsed["records"] == SUBSET and parsed["quarantined"] == 0
     first = (part.dir / "records.jsonl").read_bytes()
     ids = [r.id for r in read_records(part.dir / "records.jsonl")]
@@ -52,9 +53,9 @@ def test_ctgov_crawl_and_parse_are_idempotent(tmp_path, ctgov_api):
     stats = json.loads((part.dir / "stats.json").read_text())
     assert stats["pages"] == 3 and stats["coverage"]["title"] == 1.0
 
-    again = crawl_ctgov(part, base_url=ctgov_api, since=None, page_size=5)
+    again = crawl_source(part, CtgovSource(ctgov_api, page_size=5), since=None)
     assert again["new_responses"] == 0 and again["responses"] == 3
-    parse_ctgov(part)
+    parse_source(part, CtgovSource(ctgov_api))
     assert (part.dir / "records.jsonl").read_bytes() == first
 
 
@@ -72,7 +73,7 @@ def test_a_broken_page_is_quarantined_with_its_reason(tmp_path):
         store.put(source="ctgov", url="http://x/api/v2/studies?p=3", body=b"gone", status=404)
 
     record_increment(part, crawl)
-    result = parse_ctgov(part)
+    result = parse_source(part, CtgovSource("http://x"))
     store.close()
     assert result["records"] == 0
     quarantined = [json.loads(line) for line in (part.dir / "quarantine.jsonl").open()]
@@ -94,14 +95,14 @@ def test_a_quiet_day_on_the_registry_passes_the_gate(tmp_path, ctgov_api):
     from pipeline.settings import GateThresholds
 
     first = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
-    crawl_ctgov(first, base_url=ctgov_api, since=None)
-    parse_ctgov(first)
+    crawl_source(first, CtgovSource(ctgov_api), since=None)
+    parse_source(first, CtgovSource(ctgov_api))
     quality_gate(first, GateThresholds())
     record_success(first)
 
     quiet = Partition.of(tmp_path, "ctgov", "2030-01-01", "2030-01-02")
-    crawled = crawl_ctgov(quiet, base_url=ctgov_api, since=datetime(2030, 1, 1, tzinfo=UTC))
+    crawled = crawl_source(quiet, CtgovSource(ctgov_api), since=datetime(2030, 1, 1, tzinfo=UTC))
     assert crawled["new_responses"] == 1  # one page, with no studies in it
-    assert parse_ctgov(quiet)["records"] == 0
+    assert parse_source(quiet, CtgovSource(ctgov_api))["records"] == 0
     verdict = quality_gate(quiet, GateThresholds())
     assert verdict["passed"] and "nothing new" in verdict["note"]

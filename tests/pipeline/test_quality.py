@@ -123,13 +123,13 @@ def test_thresholds_from_json_refuse_unknown_names():
 
 
 def test_ctgov_harvests_everything_until_an_earlier_interval_succeeded(tmp_path):
-    from pipeline.dagtasks import ctgov_since
+    from pipeline.dagtasks import fetch_since
 
     first, second = _partition(tmp_path, 1), _partition(tmp_path, 2)
-    assert ctgov_since({}, second) is None  # never harvested: everything
+    assert fetch_since({}, second) is None  # never harvested: everything
     write_json(first.path("stats.json"), stats_of(full=1, bare=0))
     record_success(first)
-    assert ctgov_since({}, second) == second.start
-    assert ctgov_since({}, first) is None  # the first interval, rerun, stays full
-    assert ctgov_since({"full_harvest": True}, second) is None
-    assert ctgov_since({"since": "2025-06-01"}, second).isoformat() == "2025-06-01T00:00:00+00:00"
+    assert fetch_since({}, second) == second.start
+    assert fetch_since({}, first) is None  # the first interval, rerun, stays full
+    assert fetch_since({"full_harvest": True}, second) is None
+    assert fetch_since({"since": "2025-06-01"}, second).isoformat() == "2025-06-01T00:00:00+00:00"

@@ -4,21 +4,22 @@ import json
 
 import pytest
 
-from pipeline.crawl import crawl_ctgov
+from pipeline.crawl import crawl_source
 from pipeline.indexing import index_partition
-from pipeline.parse import parse_ctgov
+from pipeline.parse import parse_source
 from pipeline.partitions import Partition
-from pipeline.reconcile import reconcile_ctgov
+from pipeline.reconcile import reconcile_source
 from pipeline.reparse import rebuild_index, reparse_records
 from pipeline.settings import BackendConfig
+from sources.ctgov import CtgovSource
 from tests.pipeline.conftest import SUBSET
 
 
 @pytest.fixture
 def ingested(tmp_path, ctgov_api):
     part = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
-    crawl_ctgov(part, base_url=ctgov_api, since=None, page_size=1000)
-    parse_ctgov(part)
+    crawl_source(part, CtgovSource(ctgov_api), since=None)
+    parse_source(part, CtgovSource(ctgov_api))
     return part
 
 
@@ -28,7 +29,7 @@ def test_index_and_reconcile_on_sqlite(ingested, ctgov_api, tmp_path):
     assert result["indexed"] == SUBSET and result["failed"] == 0
     again = index_partition(ingested, backend)  # upserts: nothing added
     assert again["indexed"] == SUBSET
-    report = reconcile_ctgov(ingested, backend, ctgov_api)
+    report = reconcile_source(ingested, backend, CtgovSource(ctgov_api))
     assert report["stated_total"] == report["searchable"] == SUBSET
     assert report["difference"] == 0 and report["partition_not_searchable"] == 0
     state = json.loads(ingested.state_file.read_text())

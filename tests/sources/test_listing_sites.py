@@ -1,7 +1,7 @@
 import pytest
 
 from parsers.errors import ConfigurationError
-from pipeline.sites import DEFAULT_SITES, parse_sites
+from sources.listing_sites import DEFAULT_SITES, parse_sites
 
 
 def test_default_is_the_sample_site():

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from parsers.errors import ConfigurationError
-from pipeline.partitions import check_source
+from sources.base import check_name
 
 # What the listing parser understands: trial pages and condition listing pages.
 TRIAL_URL_PATTERN = r"/trial/[^/?#]+/?$"
@@ -114,7 +114,7 @@ def site_from_mapping(name: str, data: Mapping[str, Any]) -> ListingSite:
     if not isinstance(settings, dict):
         raise ConfigurationError(f"listing site {name!r}: settings must be an object")
     schedule = data.get("schedule", "@daily")
-    check_source(f"listing_{name}")
+    check_name(f"listing_{name}")
     return ListingSite(
         name=name,
         start_urls=_strings(name, "start_urls", data.get("start_urls") or []),
