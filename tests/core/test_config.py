@@ -33,9 +33,7 @@ def test_explicit_beats_variable_beats_environment_beats_default(tmp_path: Path)
     assert config.load(environ={}).data_dir == config.default_data_dir().resolve()
     assert config.load(environ=env).data_dir == tmp_path / "env"
     assert config.load(environ=env, variables=variables.get).data_dir == tmp_path / "variable"
-    explicit = config.load(
-        {"data_dir": tmp_path / "flag"}, environ=env, variables=variables.get
-    )
+    explicit = config.load({"data_dir": tmp_path / "flag"}, environ=env, variables=variables.get)
     assert explicit.data_dir == tmp_path / "flag"
 
 
