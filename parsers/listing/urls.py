@@ -85,6 +85,7 @@ _LISTING_CONDITION = re.compile(r"/clinical-trials/for-([a-z0-9-]+)")
 # Characters a canonical path leaves as they are: RFC 3986 reserved and "|";
 # "%" stays so an escape that must remain one (%2F, %3F, %3B, %25) survives.
 _PATH_SAFE = ":/?[]@!$&'()*+,;=|%"
+_PARAMS_SAFE = ":/?@!$&'()*+,;=%"
 # Escapes whose decoding would change how the path splits; they are protected
 # from the decode step by escaping their "%".
 _KEEP_ESCAPED = re.compile(r"%(25|2[fF]|3[bBfF])")
@@ -115,6 +116,11 @@ class UrlRules:
 
     trial_url_pattern: str = r"/trials?/[^/]+/?$"
     listing_url_pattern: str = r"/clinical-trials/"
+
+    def __post_init__(self) -> None:
+        # A bad pattern fails where the rules are made, not at the first URL asked about.
+        for pattern in (self.trial_url_pattern, self.listing_url_pattern):
+            re.compile(pattern)
 
     @cached_property
     def _trial(self) -> re.Pattern[str]:
@@ -211,11 +217,16 @@ def _is_ip(host: str) -> bool:
 
 
 def _path(path: str) -> str:
+    # Parameters (";..." in the last segment) are only escaped, as Scrapy's keys have them.
+    semicolon = path.find(";", path.rfind("/") + 1)
+    params = ""
+    if semicolon != -1:
+        path, params = path[:semicolon], ";" + quote(path[semicolon + 1 :], safe=_PARAMS_SAFE)
     if not path:
-        return "/"
+        return "/" + params
     protected = _KEEP_ESCAPED.sub(lambda m: "%25" + m.group(1).upper(), path)
     path = quote(unquote_to_bytes(protected), safe=_PATH_SAFE)
-    return _without_dot_segments(path) if path.startswith("/") else path
+    return (_without_dot_segments(path) if path.startswith("/") else path) + params
 
 
 def _without_dot_segments(path: str) -> str:
