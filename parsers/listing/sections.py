@@ -255,28 +255,41 @@ class Stage:
     max_days: int | None
 
 
+@dataclass
+class _OpenStage:
+    stage: str
+    description: str | None = None
+    text: str | None = None
+
+
 def read_timeline(lines: list[Line]) -> tuple[Stage, ...]:
-    # [stage, description, duration text] while reading; a stage is complete once it has a text.
-    stages: list[list[str | None]] = []
+    stages: list[_OpenStage] = []
     for line in lines:
         text = line.text
         parts = line.parts
         match = _STAGE.match(parts[0] if len(parts) > 1 else text)
         if match:
             rest = " ".join(parts[1:]) if len(parts) > 1 else match.group(2)
-            if not rest or looks_like_duration(rest) or not stages or stages[-1][2] is not None:
-                stages.append([match.group(1), None, rest or None])
+            # "Treatment of the first group…" is text of the stage before while that stage
+            # still waits for its duration, not a stage of its own.
+            if not rest or looks_like_duration(rest) or not stages or stages[-1].text is not None:
+                stages.append(_OpenStage(match.group(1), text=rest or None))
                 continue
         if not stages:
             continue
         stage = stages[-1]
-        if stage[2] is None and (looks_like_duration(text) or stage[1]):
-            stage[2] = text
-        elif stage[1] is None:
-            stage[1] = text
+        if stage.text is None and (looks_like_duration(text) or stage.description):
+            stage.text = text
+        elif stage.description is None:
+            stage.description = text
     return tuple(
-        Stage(str(name), description, text, *(parse_duration_days(text) if text else (None, None)))
-        for name, description, text in stages
+        Stage(
+            s.stage,
+            s.description,
+            s.text,
+            *(parse_duration_days(s.text) if s.text else (None, None)),
+        )
+        for s in stages
     )
 
 

@@ -146,13 +146,16 @@ class TrialPage:
     @property
     def signals(self) -> int:
         """How many signs of a trial the page shows (see the module docstring)."""
-        present = (self.eligibility, self.checklist, self.treatment, self.running)
-        filled = (self.summary and self.summary.found, self.team, self.timeline)
-        return (
-            self.header.signals
-            + sum(part is not None for part in present)
-            + sum(bool(part) for part in filled)
+        signs = (
+            self.summary is not None and self.summary.found,
+            bool(self.team),
+            bool(self.timeline),
+            self.eligibility is not None,
+            self.checklist is not None,
+            self.treatment is not None,
+            self.running is not None,
         )
+        return self.header.signals + sum(signs)
 
 
 def _read(
