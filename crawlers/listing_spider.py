@@ -8,8 +8,11 @@ and redirects, within the allowed domains, and yields every response as a
 
 URLs are normalised before scheduling so a page has one frontier key: no
 fragment, trial URLs without query, listing URLs with only ``page`` (and no
-``page=1``). Redirects are followed here (not by Scrapy's middleware) so the
-3xx response is kept and its target goes through the frontier like any link.
+``page=1``). Which URL is a trial or listing page, and its key, is the site's
+`parsers.listing.UrlRules`, built from the ``trial_url_pattern`` and
+``listing_url_pattern`` spider arguments (the defaults when not given).
+Redirects are followed here (not by Scrapy's middleware) so the 3xx response
+is kept and its target goes through the frontier like any link.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -35,9 +38,8 @@ from w3lib.url import canonicalize_url
 from crawlers.frontier import Frontier
 from crawlers.middlewares import KIND, NOT_MODIFIED
 from crawlers.pipelines import FetchFailure, RawPage
+from parsers.listing.urls import DEFAULT_RULES, PageKind, UrlRules
 
-TRIAL_PATH = re.compile(r"^/trial/[^/]+/?$")
-LISTING_PATH = re.compile(r"^/clinical-trials/for-[^/]+/?$")
 REDIRECTS = (301, 302, 303, 307, 308)
 RECENT_LINKS = 4096
 
@@ -56,29 +58,14 @@ def hrefs(markup: str) -> list[str]:
     ]
 
 
-def page_kind(url: str) -> str:
+def page_kind(url: str, rules: UrlRules = DEFAULT_RULES) -> PageKind:
     """``trial``, ``listing`` or ``other``: what a stored URL is, for the parse step."""
-    path = urlsplit(url).path
-    if TRIAL_PATH.match(path):
-        return "trial"
-    if LISTING_PATH.match(path):
-        return "listing"
-    return "other"
+    return rules.kind(url)
 
 
-def normalise(url: str) -> str | None:
+def normalise(url: str, rules: UrlRules = DEFAULT_RULES) -> str | None:
     """The frontier key of a trial or listing URL, or None for any other URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return None
-    if TRIAL_PATH.match(parts.path):
-        query = ""
-    elif LISTING_PATH.match(parts.path):
-        pages = [(k, v) for k, v in parse_qsl(parts.query) if k == "page" and v != "1"]
-        query = urlencode(pages[-1:])
-    else:
-        return None
-    return canonicalize_url(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+    return rules.frontier_key(url)
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -97,9 +84,12 @@ class ListingSpider(scrapy.Spider):
         start_urls: str | list[str] | None = None,
         sitemap_urls: str | list[str] | None = None,
         allowed_domains: str | list[str] | None = None,
+        trial_url_pattern: str = DEFAULT_RULES.trial_url_pattern,
+        listing_url_pattern: str = DEFAULT_RULES.listing_url_pattern,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.rules = UrlRules(trial_url_pattern, listing_url_pattern)
         self.start_urls = [canonicalize_url(u) for u in _as_list(start_urls)]
         self.sitemap_urls = [canonicalize_url(u) for u in _as_list(sitemap_urls)]
         seeds = self.start_urls + self.sitemap_urls
@@ -192,7 +182,7 @@ class ListingSpider(scrapy.Spider):
     def _follow(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
         recent = self._recent
         for href in dict.fromkeys(links):
-            url = normalise(response.urljoin(href))
+            url = self.rules.frontier_key(response.urljoin(href))
             if not url or url in recent or not self.allowed(url):
                 continue
             recent[url] = None

@@ -209,7 +209,7 @@ def run(argv: list[str]) -> int:
     from parsers.citations import readings
     from parsers.errors import ParseError
     from parsers.listing import parse_listing
-    from parsers.listing_dom import build_tree
+    from parsers.listing.dom import build_tree
 
     parser = argparse.ArgumentParser(prog="trialdex bench parse", description=__doc__)
     parser.add_argument("--pages", type=int, default=1200, help="pages to generate (default 1200)")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from parsers.errors import ParseError
-from parsers.listing_dom import MAX_PAGE_BYTES
+from parsers.listing import MAX_PAGE_BYTES
 from parsers.records import TrialRecord
 
 SOURCES = ("listing", "listing-cards", "ctgov-json", "ctgov-xml")

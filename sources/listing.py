@@ -79,7 +79,8 @@ class ListingSource:
             return ParsedPage(
                 skipped="listing page" if self.site.is_listing_page(url) else "not a trial page"
             )
-        return ParsedPage(records=[parse_listing(body, url, fetched_at=response.fetched_at)])
+        record = parse_listing(body, url, fetched_at=response.fetched_at, rules=self.site.rules)
+        return ParsedPage(records=[record])
 
     def stated(self, raw_dir: Path) -> Stated:
         store = RawStore(raw_dir)
@@ -128,7 +129,7 @@ def snapshot(site: ListingSite, store: RawStore) -> tuple[dict[str, int], set[st
         if total is not None:
             stated.setdefault(_condition_key(url), total)
         try:
-            listed.update(card.id for card in parse_listing_cards(body, url))
+            listed.update(card.id for card in parse_listing_cards(body, url, rules=site.rules))
         except Exception:  # a broken listing page only weakens the comparison
             continue
     return stated, listed

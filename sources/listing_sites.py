@@ -3,7 +3,8 @@
 The list is JSON: either an object keyed by site name or a list of objects
 with a ``name``. Each site has ``start_urls`` (and/or ``sitemap_urls``), an
 Airflow ``schedule``, optional ``allowed_domains``, URL patterns telling trial
-pages from listing pages, and Scrapy ``settings`` overrides. Example::
+pages from listing pages (regexes searched in the URL's path; see
+`parsers.listing.UrlRules`), and Scrapy ``settings`` overrides. Example::
 
     {"sample": {"start_urls": ["http://127.0.0.1:8800/clinical-trials/for-myeloma"],
                 "schedule": "@daily"}}
@@ -15,15 +16,17 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from parsers.errors import ConfigurationError
+from parsers.listing.urls import DEFAULT_RULES, UrlRules
 from sources.base import check_name
 
 # What the listing parser understands: trial pages and condition listing pages.
-TRIAL_URL_PATTERN = r"/trial/[^/?#]+/?$"
-LISTING_URL_PATTERN = r"/clinical-trials/[^/?#]+"
+TRIAL_URL_PATTERN = DEFAULT_RULES.trial_url_pattern
+LISTING_URL_PATTERN = DEFAULT_RULES.listing_url_pattern
 
 # The default when no configuration is given: the local sample site, whose
 # address is supplied at run time (a param or the site's Variable).
@@ -54,11 +57,16 @@ class ListingSite:
         """``host[:port]`` of the configured start and sitemap URLs."""
         return {urlsplit(u).netloc for u in (*self.start_urls, *self.sitemap_urls)} - {""}
 
+    @cached_property
+    def rules(self) -> UrlRules:
+        """The site's URL layout, from its two patterns (made once: asked for every page)."""
+        return UrlRules(self.trial_url_pattern, self.listing_url_pattern)
+
     def is_trial_page(self, url: str) -> bool:
-        return re.search(self.trial_url_pattern, url) is not None
+        return self.rules.is_trial(url)
 
     def is_listing_page(self, url: str) -> bool:
-        return re.search(self.listing_url_pattern, url) is not None
+        return self.rules.is_listing(url)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ListingSite:
         """This site with some settings replaced (params at run time); None leaves a value."""

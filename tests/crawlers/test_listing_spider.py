@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, XmlResponse
+from w3lib.url import canonicalize_url
 
 from crawlers.frontier import KEEP_RUNS, Frontier
 from crawlers.listing_spider import ListingSpider, hrefs, normalise, page_kind
@@ -25,6 +26,45 @@ def test_normalise_gives_one_key_per_page() -> None:
     assert normalise(f"{base}/learning-center/how-do-clinical-trials-work") is None
     assert normalise(f"{base}/private/admin") is None
     assert normalise("mailto:someone@site.test") is None
+
+
+def test_frontier_keys_are_canonical_urls() -> None:
+    # The keys are built without w3lib; Scrapy's canonical form of a key is the key.
+    base = "http://site.test"
+    cases = {
+        "HTTP://SITE.Test/trial/ABC/": f"{base}/trial/ABC/",
+        "http://site.test:8080/trial/x%2fy": "http://site.test:8080/trial/x%2Fy",
+        "http://site.test/trial/caf\u00e9": f"{base}/trial/caf%C3%A9",
+        "http://site.test/trial/a%e9b?x=1": f"{base}/trial/a%E9b",
+        "http://site.test/trial/%41b%7e c": f"{base}/trial/Ab~%20c",
+        "http://site.test/trial/a|b%25c%3f": f"{base}/trial/a|b%25c%3F",
+        "http://site.test/trial/a;b|c%7c": f"{base}/trial/a;b%7Cc%7c",
+        "http://site.test/x/../trial/abc": f"{base}/trial/abc",
+        "http://b\u00fccher.de/trial/abc": "http://xn--bcher-kva.de/trial/abc",
+        "http://[::0:1]/clinical-trials/for-x?page=2&page=4": "http://[::1]/clinical-trials/for-x?page=4",
+        "http://user:pw@site.test/trial/abc?": "http://user:pw@site.test/trial/abc",
+    }
+    for url, key in cases.items():
+        assert normalise(url) == key == canonicalize_url(key)
+    assert normalise("http://[::1/trial/abc") is None
+    assert normalise("ftp://site.test/trial/abc") is None
+
+
+def test_the_spider_takes_its_url_rules_as_arguments() -> None:
+    spider = ListingSpider(
+        start_urls=["http://site.test/studies"],
+        trial_url_pattern=r"^/study/\d+$",
+        listing_url_pattern=r"^/studies$",
+    )
+    page = _html(
+        "http://site.test/studies",
+        '<a href="/study/12?x=1">A</a><a href="/trial/abc">B</a><a href="/studies?page=2">2</a>',
+    )
+    out = list(spider.parse(page))
+    assert [o.url for o in out[:-1]] == [
+        "http://site.test/study/12",
+        "http://site.test/studies?page=2",
+    ]
 
 
 def test_hrefs_reads_every_anchor_form() -> None:

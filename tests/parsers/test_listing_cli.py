@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers.listing_dom import MAX_PAGE_BYTES
+from parsers.listing import MAX_PAGE_BYTES
 from trialdex.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "listing"

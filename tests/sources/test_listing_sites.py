@@ -38,6 +38,14 @@ def test_trial_and_listing_pages_are_told_apart():
     assert not site.is_listing_page("http://h/robots.txt")
 
 
+def test_a_sites_patterns_are_its_url_rules():
+    site = parse_sites({"s": {"trial_url_pattern": r"^/study/\d+$"}})["s"]
+    assert site.rules.trial_url_pattern == r"^/study/\d+$"
+    assert site.rules.listing_url_pattern == parse_sites(None)["sample"].listing_url_pattern
+    assert site.is_trial_page("http://h/study/12?x=1")
+    assert not site.is_trial_page("http://h/trial/phase-2-myeloma-3-2024-abcde")
+
+
 def test_overrides_replace_only_given_values():
     site = parse_sites({"s": {"start_urls": ["http://a/"], "schedule": "@hourly"}})["s"]
     changed = site.with_overrides({"start_urls": ["http://b/"], "sitemap_urls": None})

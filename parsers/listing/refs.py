@@ -17,9 +17,9 @@ A finding is one or more claim sentences followed by the work they come from:
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass, replace
 
-from parsers.listing_dom import Line
+from parsers.listing.dom import Line
 
 # Countries a journal can be listed under; used to split "United Statespubmed…".
 COUNTRIES = sorted(
@@ -80,26 +80,46 @@ def _prefix(text: str) -> tuple[int | None, bool, str | None, str]:
     return number, country, domain, rest
 
 
-def _link_ids(url: str | None, text: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+@dataclass(frozen=True)
+class ReferenceEntry:
+    number: int
+    title: str | None
+    year: int | None
+    source: str | None
+    url: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class FindingEntry:
+    text: str
+    title: str | None
+    authors: str | None
+    year: int | None
+
+
+def _with_link_ids(entry: ReferenceEntry, url: str | None, text: str) -> ReferenceEntry:
+    """The entry with the URL of its link and the PubMed id and DOI the link or text gives."""
     if url and url.startswith(("http://", "https://")):
-        found["url"] = url
-        match = _PUBMED.search(url)
-        if match:
-            found["pmid"] = match.group(1)
-        match = _DOI.search(url)
-        if match:
-            found["doi"] = match.group(1)
-    if "pmid" not in found:
+        pubmed = _PUBMED.search(url)
+        doi = _DOI.search(url)
+        entry = replace(
+            entry,
+            url=url,
+            pmid=pubmed.group(1) if pubmed else None,
+            doi=doi.group(1) if doi else None,
+        )
+    if entry.pmid is None:
         match = _PMID_TEXT.search(text)
         if match:
-            found["pmid"] = match.group(1)
-    return found
+            entry = replace(entry, pmid=match.group(1))
+    return entry
 
 
-def parse_references(lines: list[Line]) -> list[dict[str, Any]]:
-    """Reference entries (as record dicts) in page order."""
-    entries: list[dict[str, Any]] = []
+def parse_references(lines: list[Line]) -> list[ReferenceEntry]:
+    """Reference entries in page order."""
+    entries: list[ReferenceEntry] = []
     pending_number: int | None = None
     pending_source: str | None = None
     pending = False
@@ -129,14 +149,13 @@ def parse_references(lines: list[Line]) -> list[dict[str, Any]]:
             if match:
                 year = int(match.group(1))
                 title = title[: match.start()]
-            entry: dict[str, Any] = {
-                "number": pending_number or len(entries) + 1,
-                "title": clean_title(title) or None,
-                "year": year,
-                "source": pending_source,
-            }
-            entry.update(_link_ids(line.href, text))
-            entries.append(entry)
+            entry = ReferenceEntry(
+                number=pending_number or len(entries) + 1,
+                title=clean_title(title) or None,
+                year=year,
+                source=pending_source,
+            )
+            entries.append(_with_link_ids(entry, line.href, text))
             pending_number, pending_source, pending = None, None, False
             continue
         if entries:
@@ -160,21 +179,21 @@ def _authors(text: str) -> str:
     return text.strip().rstrip(".").strip()
 
 
-def parse_findings(lines: list[Line]) -> list[dict[str, Any]]:
+def parse_findings(lines: list[Line]) -> list[FindingEntry]:
     """Findings (text, cited title, authors, year) in page order."""
-    findings: list[dict[str, Any]] = []
+    findings: list[FindingEntry] = []
     claims: list[str] = []
     for line in lines:
         text = line.text
         match = _CITATION_LINE.match(text)
         if match:
             findings.append(
-                {
-                    "text": " ".join(claims),
-                    "title": clean_title(match.group("title")),
-                    "authors": _authors(match.group("authors")),
-                    "year": int(match.group("year")),
-                }
+                FindingEntry(
+                    text=" ".join(claims),
+                    title=clean_title(match.group("title")),
+                    authors=_authors(match.group("authors")),
+                    year=int(match.group("year")),
+                )
             )
             claims = []
             continue
@@ -191,16 +210,16 @@ def parse_findings(lines: list[Line]) -> list[dict[str, Any]]:
             elif claims:
                 title = claims.pop()
             findings.append(
-                {
-                    "text": " ".join(claims),
-                    "title": clean_title(title) if title else None,
-                    "authors": _authors(authors) if authors else None,
-                    "year": int(year_only.group(1)),
-                }
+                FindingEntry(
+                    text=" ".join(claims),
+                    title=clean_title(title) if title else None,
+                    authors=_authors(authors) if authors else None,
+                    year=int(year_only.group(1)),
+                )
             )
             claims = []
             continue
         claims.append(text)
     if claims:
-        findings.append({"text": " ".join(claims), "title": None, "authors": None, "year": None})
-    return [f for f in findings if f["text"] or f["title"]]
+        findings.append(FindingEntry(" ".join(claims), None, None, None))
+    return [f for f in findings if f.text or f.title]
