@@ -3,7 +3,8 @@
 `detect_source` looks at the first bytes and the name (file path or URL):
 JSON is ClinicalTrials.gov API JSON, XML is a ClinicalTrials.gov XML record,
 HTML is a listing page, and a listing page with several trial cards (or a
-``/clinical-trials/for-<condition>`` URL) is a condition listing page.
+URL the listing sites' `parsers.listing.UrlRules` call a listing) is a
+condition listing page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from parsers.errors import ParseError
-from parsers.listing import MAX_PAGE_BYTES
+from parsers.listing import DEFAULT_RULES, MAX_PAGE_BYTES
 from parsers.records import TrialRecord
 
 SOURCES = ("listing", "listing-cards", "ctgov-json", "ctgov-xml")
@@ -42,13 +43,22 @@ def detect_source(body: bytes, name: str) -> str:
         return "ctgov-xml"
     if lowered_name.endswith(".xml") and b"<html" not in head:
         return "ctgov-xml"
-    if "/clinical-trials/for-" in name.lower():
+    kind = _url_kind(name)
+    if kind == "listing":
         return "listing-cards"
-    if "/trial/" in name.lower():
+    if kind == "trial":
         return "listing"
     if len(_CARD_MARK.findall(body[:MAX_PAGE_BYTES])) >= 2:
         return "listing-cards"
     return "listing"
+
+
+def _url_kind(name: str) -> str:
+    """What the listing sites' URL rules say ``name`` is (a file path reads as a URL path)."""
+    try:
+        return DEFAULT_RULES.kind(name)
+    except ParseError:
+        return "other"
 
 
 def _ctgov(function: str) -> Callable[..., Any] | None:
