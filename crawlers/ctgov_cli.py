@@ -189,19 +189,24 @@ def register(sources: Any) -> None:
         help="raw store (default: $TRIALDEX_RAW_DIR or $TRIALDEX_HOME/raw, then /<source>)",
     )
     p.add_argument("--page-size", type=int, default=1000, help="studies per page (1..1000)")
-    p.add_argument("--delay", type=float, default=0.0, help="seconds between requests")
+    p.add_argument(
+        "--delay",
+        type=float,
+        help="seconds between requests (default: none; pages are fetched one after another)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = config.load({"ctgov_base_url": args.base_url})
-    summary = harvest(
+    crawl = harvest_crawl(
         settings.ctgov_base_url,
         args.raw_dir or settings.raw_dir(SOURCE),
         args.since,
         args.page_size,
         delay=args.delay,
     )
+    summary = HarvestSummary.of(crawl, settings.ctgov_base_url, args.since)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
-    return 0 if summary.failures == 0 and summary.finish_reason == "finished" else 1
+    return crawl.exit_status

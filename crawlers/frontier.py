@@ -76,6 +76,14 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)  # the crawl's Scrapy stats
     seconds: float = 0.0
 
+    @property
+    def exit_status(self) -> int:
+        """The one exit-code convention of crawls: 0 finished with nothing failed, 1
+        finished but some fetches failed, 3 interrupted (the next run resumes)."""
+        if not self.finished:
+            return 3
+        return 1 if self.failed else 0
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
 

@@ -142,4 +142,4 @@ def run(args: argparse.Namespace) -> int:
         if show is not None:
             show.done()
     print("\n".join(summary.lines()))
-    return 0 if summary.finished else 3
+    return summary.exit_status

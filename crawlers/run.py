@@ -18,9 +18,11 @@ differently it declares in its ``custom_settings``. A spider whose
 
 The run's `crawlers.frontier.CrawlSummary` is written as JSON to
 ``--summary-json`` (or stdout). Exit status, the one convention for every
-crawl: 0 finished; 3 interrupted (a summary is written, the next run
-resumes); 2 bad arguments, or another crawl holds the raw directory; 1 the
-crawl could not run (the log under ``<raw dir>/logs/`` says why).
+crawl (`CrawlSummary.exit_status`, which ``trialdex crawl`` returns too): 0
+finished with nothing failed; 1 finished but some fetches failed, or the
+crawl could not run at all (then no summary; the log under
+``<raw dir>/logs/`` says why); 2 bad arguments, or another crawl holds the
+raw directory; 3 interrupted (a summary is written, the next run resumes).
 """
 
 from __future__ import annotations
@@ -39,10 +41,7 @@ from crawlers import settings as project_settings
 from crawlers.frontier import CrawlSummary, Frontier
 from crawlers.rawstore import RawStore
 
-EXIT_FINISHED = 0
-EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 3
 
 SpiderArgs = dict[str, str | list[str]]
 
@@ -138,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fh.write(summary.to_json())
     else:
         print(summary.to_json())
-    return EXIT_FINISHED if summary.finished else EXIT_INTERRUPTED
+    return summary.exit_status
 
 
 def _spider_class(name: str) -> Any:

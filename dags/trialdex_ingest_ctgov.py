@@ -15,26 +15,17 @@ and the params below. The index task updates the Asset `trialdex://index/trials`
 
 from __future__ import annotations
 
-from typing import Any
+from airflow.sdk import Param
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from pipeline.ingest_dag import ingest_dag
 
-from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, default_args, ingest_params
-
-SOURCE = "ctgov"
-
-
-@dag(
+trialdex_ingest_ctgov = ingest_dag(
+    "ctgov",
     dag_id="trialdex_ingest_ctgov",
-    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=default_args(),
+    schedule="@daily",
     doc_md=__doc__,
-    tags=[*TAGS, "ingest", SOURCE],
+    tags=["ctgov"],
     params={
-        **ingest_params(),
         "base_url": Param(
             None,
             type=["null", "string"],
@@ -45,38 +36,3 @@ SOURCE = "ctgov"
         "page_size": Param(1000, type="integer", minimum=1, maximum=1000),
     },
 )
-def trialdex_ingest_ctgov() -> None:
-    @task
-    def crawl(**context: Any) -> dict[str, Any]:
-        from pipeline import dagtasks
-
-        return dagtasks.crawl(SOURCE, context["params"], *dagtasks.interval(context))
-
-    @task
-    def parse(crawled: Any, **context: Any) -> dict[str, Any]:
-        from pipeline import dagtasks
-
-        return dagtasks.parse(SOURCE, context["params"], *dagtasks.interval(context))
-
-    @task(retries=0)  # a verdict on the data: retrying cannot change it
-    def quality_gate(parsed: Any, **context: Any) -> dict[str, Any]:
-        from pipeline import dagtasks
-
-        return dagtasks.quality_gate(SOURCE, context["params"], *dagtasks.interval(context))
-
-    @task(outlets=[Asset(INDEX_ASSET_URI)])
-    def index(verdict: Any, **context: Any) -> dict[str, Any]:
-        from pipeline import dagtasks
-
-        return dagtasks.index(SOURCE, context["params"], *dagtasks.interval(context))
-
-    @task
-    def reconcile(indexed: Any, **context: Any) -> dict[str, Any]:
-        from pipeline import dagtasks
-
-        return dagtasks.reconcile(SOURCE, context["params"], *dagtasks.interval(context))
-
-    reconcile(index(quality_gate(parse(crawl()))))
-
-
-trialdex_ingest_ctgov()
