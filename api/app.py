@@ -1,7 +1,7 @@
 """The FastAPI application: the ``/v1`` JSON API, the search page, OpenAPI at /openapi.json.
 
 ``create_app(backend)`` serves a backend you hand in (tests); with none it
-opens one on first request via `index.open_backend` (Elasticsearch when
+opens one on first request via `index.factory.open_backend` (Elasticsearch when
 ``ELASTICSEARCH_URL`` is set, else SQLite), so the server starts even while
 Elasticsearch is still coming up. `app_from_env` is the factory uvicorn's
 worker processes call (`trialdex serve`).
@@ -24,7 +24,8 @@ from api import problems, routes, ui
 from api.auth import API_KEY_SETTING
 from api.params import PARAMETER_NAMES
 from api.state import BackendHolder
-from index.backend import BackendKind, SearchBackend, open_backend
+from index.backend import SearchBackend
+from index.factory import BackendKind, open_backend
 from index.search_models import MAX_PAGE_SIZE
 from trialdex import __version__
 

@@ -1,8 +1,9 @@
 """The search side: Elasticsearch and the embedded SQLite backend behind one interface.
 
-* `index.backend`: the `SearchBackend` protocol, `IndexReport`, `open_backend()`
-  (Elasticsearch when ``ELASTICSEARCH_URL`` is set, else SQLite at
-  ``TRIALDEX_SQLITE`` / ``var/trialdex.sqlite``);
+* `index.backend`: the `SearchBackend` protocol and `IndexReport`;
+* `index.factory.open_backend()` (re-exported here): Elasticsearch when
+  ``ELASTICSEARCH_URL`` is set, else SQLite at ``TRIALDEX_SQLITE`` /
+  ``var/trialdex.sqlite``;
 * `index.search_models`: `SearchRequest` / `SearchResponse` and `FACETS`, the one
   facet table; `index.errors.SearchRequestError` for input a caller can fix;
 * `index.es_backend` (+ `es_mapping`, `es_query`, `es_bulk`): the alias lifecycle
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def open_backend(*args: Any, **kwargs: Any) -> SearchBackend:
-    """See `index.backend.open_backend` (imported lazily to keep `import index` light)."""
-    from index.backend import open_backend as _open
+    """See `index.factory.open_backend` (imported lazily to keep `import index` light)."""
+    from index.factory import open_backend as _open
 
     return _open(*args, **kwargs)

@@ -1,28 +1,24 @@
-"""The one small interface every search backend implements, and how to open one.
+"""The one small interface every search backend implements, and what indexing reports.
 
-`open_backend()` picks Elasticsearch when ``ELASTICSEARCH_URL`` (or ``url``)
-is set, else the embedded SQLite file (``TRIALDEX_SQLITE``, default
-``var/trialdex.sqlite``). Callers (the API, the DAGs, the CLI) use only
-`SearchBackend`.
+`SearchBackend` is all a caller (the API, the DAGs, the CLI) may use of a
+backend; `IndexReport` and `IndexFailure` say what an indexing run did, and
+`IndexingInterrupted` carries the report of a run the service cut short.
+`index.factory.open_backend` opens one.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from index.search_models import Facet, SearchRequest, SearchResponse
-from parsers.errors import ConfigurationError
+from parsers.errors import ServiceError
 from parsers.records import TrialRecord
 
 Progress = Callable[[int], None]
-
-DEFAULT_SQLITE_PATH = Path("var") / "trialdex.sqlite"
-DEFAULT_ALIAS = "trials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +64,18 @@ class IndexReport:
         if self.retries:
             text += f", retried {self.retries}"
         return text
+
+
+class IndexingInterrupted(ServiceError):
+    """The search service went away in the middle of an indexing run.
+
+    ``report`` holds what was done before; indexing is an upsert by id, so
+    running the same input again completes it without duplicates.
+    """
+
+    def __init__(self, message: str, report: IndexReport) -> None:
+        self.report = report
+        super().__init__(message)
 
 
 @runtime_checkable
@@ -122,43 +130,3 @@ class SearchBackend(Protocol):
     def health(self) -> dict[str, object]: ...
 
     def close(self) -> None: ...
-
-
-BackendKind = Literal["es", "sqlite"]
-
-
-def open_backend(
-    kind: BackendKind | None = None,
-    *,
-    url: str | None = None,
-    path: str | Path | None = None,
-    alias: str = DEFAULT_ALIAS,
-) -> SearchBackend:
-    """Elasticsearch when ``kind == "es"`` or a URL is configured, else SQLite.
-
-    The returned backend is not set up; call ``setup()`` before indexing
-    (searching a fresh SQLite file sets it up itself).
-    """
-    es_url = url or os.environ.get("ELASTICSEARCH_URL") or None
-    if kind is None:
-        kind = "es" if es_url else "sqlite"
-    if kind == "es":
-        if not es_url:
-            from devtools import dev_es as devserver
-
-            server = devserver.running()
-            if server is None:
-                raise ConfigurationError(
-                    "the Elasticsearch backend needs ELASTICSEARCH_URL "
-                    "(or a dev server: trialdex dev-es start)"
-                )
-            es_url = server.url
-        from index.es_backend import ElasticsearchBackend
-
-        return ElasticsearchBackend(es_url, alias=alias)
-    if kind == "sqlite":
-        from index.sqlite_backend import SqliteBackend
-
-        db = Path(path or os.environ.get("TRIALDEX_SQLITE") or DEFAULT_SQLITE_PATH)
-        return SqliteBackend(db)
-    raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")

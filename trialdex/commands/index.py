@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.backend import open_backend
+    from index.factory import open_backend
     from index.loader import index_files, read_record_files
     from index.reconcile import remove_missing
 

@@ -42,8 +42,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.backend import open_backend
     from index.errors import SearchRequestError
+    from index.factory import open_backend
     from index.search_models import SearchRequest
 
     params: list[tuple[str, str]] = []
