@@ -688,6 +688,9 @@ class StubBackend:
     def index_records(self, records: Iterable[TrialRecord], **options: Any) -> IndexReport:
         return IndexReport()
 
+    def rebuild(self, records: Callable[[], Iterable[TrialRecord]], **options: Any) -> IndexReport:
+        return IndexReport()
+
     def delete(self, ids: Iterable[str]) -> int:
         return 0
 

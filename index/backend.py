@@ -95,6 +95,18 @@ class SearchBackend(Protocol):
         ``progress`` is called with the number of records handled so far."""
         ...
 
+    def rebuild(
+        self, records: Callable[[], Iterable[TrialRecord]], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """Replace the whole index by one filled from ``records()``, swapped in at once.
+
+        Searches see the old contents until the swap and only the new ones
+        after it (never a half-built index); this backend object reads the new
+        index afterwards. ``records`` is a callable so a backend may start the
+        input again. A run that fails leaves the live index as it was.
+        """
+        ...
+
     def delete(self, ids: Iterable[str]) -> int:
         """Remove records by id; returns how many existed."""
         ...

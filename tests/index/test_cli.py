@@ -94,3 +94,19 @@ def test_index_remove_missing_deletes_what_a_source_dropped(
     assert "deleted 1" in capsys.readouterr().out
     assert main(["search", "-f", "source=ctgov", "--path", db, "--backend", "sqlite"]) == 0
     assert capsys.readouterr().out.startswith("1 trials")
+
+
+def test_index_migrate_on_sqlite_rebuilds_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = contract_records()
+    everything, few = tmp_path / "all.jsonl", tmp_path / "few.jsonl"
+    everything.write_text("".join(r.to_json() + "\n" for r in records))
+    few.write_text("".join(r.to_json() + "\n" for r in records[:4]))
+    db = tmp_path / "t.sqlite"
+    assert main(["index", str(everything), "--backend", "sqlite", "--path", str(db)]) == 0
+    assert main(["index", str(few), "--migrate", "--backend", "sqlite", "--path", str(db)]) == 0
+    assert "sqlite: indexed 4, failed 0" in capsys.readouterr().out
+    assert main(["search", "--path", str(db), "--backend", "sqlite"]) == 0
+    assert capsys.readouterr().out.startswith("4 trials")
+    assert not db.with_name(db.name + ".rebuild").exists()
