@@ -22,10 +22,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems, routes, ui
 from api.auth import API_KEY_SETTING
-from api.params import PARAMETER_NAMES
 from api.state import BackendHolder
 from index.backend import SearchBackend
 from index.factory import BackendKind, open_backend
+from index.query_params import PARAMETER_NAMES
 from index.search_models import MAX_PAGE_SIZE
 from trialdex import __version__
 

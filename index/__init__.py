@@ -6,8 +6,10 @@
   ``var/trialdex.sqlite``;
 * `index.search_models`: `SearchRequest` / `SearchResponse` and `FACETS`, the one
   facet table; `index.errors.SearchRequestError` for input a caller can fix;
+* `index.query_params.parse_params`: search parameters as ``name=value`` pairs
+  (the API's query string, the CLI's options) into a `SearchRequest`;
 * `index.es_backend` (+ `es_mapping`, `es_query`, `es_bulk`): the alias lifecycle
-  (`setup`, `migrate`), bulk indexing and search on Elasticsearch 9;
+  (`setup`, `migrate`, which `rebuild` runs), bulk indexing and search on Elasticsearch 9;
 * `index.sqlite_backend` (+ `sqlite_postings`): FTS5, facet bitmaps, R*Tree geo;
 * `index.loader.index_files` and `index.reconcile.remove_missing`: what the CLI
   and the DAGs call;

@@ -287,29 +287,6 @@ class SearchRequest(_Model):
                 problems.append(f"{where}: {message}" if where else message)
             raise SearchRequestError(problems) from exc
 
-    @classmethod
-    def from_params(cls, params: Iterable[tuple[str, str]]) -> SearchRequest:
-        """From query-string pairs: facet names are filters (repeat for multi-select).
-
-        ``facets`` may be repeated or comma-separated; ``facets=`` (empty) asks for none.
-        """
-        data: dict[str, Any] = {}
-        filters: dict[str, list[str]] = {}
-        facets: list[str] | None = None
-        for key, value in params:
-            if key in FACETS:
-                filters.setdefault(key, []).append(value)
-            elif key == "facets":
-                facets = (facets or []) + [v for v in value.split(",") if v.strip()]
-            elif key in cls.model_fields and key != "filters":
-                data[key] = value
-            else:
-                raise SearchRequestError([f"unknown parameter {key!r}"])
-        data["filters"] = filters
-        if facets is not None:
-            data["facets"] = facets
-        return cls.parse(data)
-
 
 class Hit(_Model):
     record: TrialRecord

@@ -110,3 +110,15 @@ def test_index_migrate_on_sqlite_rebuilds_the_file(
     assert main(["search", "--path", str(db), "--backend", "sqlite"]) == 0
     assert capsys.readouterr().out.startswith("4 trials")
     assert not db.with_name(db.name + ".rebuild").exists()
+
+
+def test_search_errors_name_the_parameter_as_the_api_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "t.sqlite")
+    assert main(["search", "--size", "500", "--path", db, "--backend", "sqlite"]) == 1
+    assert "size: 500 is over the maximum page size of 100" in capsys.readouterr().err
+    assert main(["search", "-f", "colour=red", "--path", db, "--backend", "sqlite"]) == 1
+    assert "colour: unknown query parameter 'colour'" in capsys.readouterr().err
+    assert main(["search", "--radius", "5km", "--path", db, "--backend", "sqlite"]) == 1
+    assert "radius_km: radius needs near=LAT,LON" in capsys.readouterr().err

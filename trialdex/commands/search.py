@@ -44,7 +44,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from index.errors import SearchRequestError
     from index.factory import open_backend
-    from index.search_models import SearchRequest
+    from index.query_params import parse_params
 
     params: list[tuple[str, str]] = []
     for item in args.filter:
@@ -63,13 +63,15 @@ def run(args: argparse.Namespace) -> int:
     ]:
         if value is not None:
             params.append((key, value))
+    # Checked before the backend opens: the same rules and messages as the API's.
+    request = None if args.suggest else parse_params(params)
     backend = open_backend(args.backend, url=args.url, path=args.path, alias=args.alias)
     try:
-        if args.suggest:
+        if request is None:
             for value in backend.suggest(args.suggest, args.q or "", args.size):
                 print(value)
             return 0
-        response = backend.search(SearchRequest.from_params(params))
+        response = backend.search(request)
     finally:
         backend.close()
     if args.json:
