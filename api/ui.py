@@ -146,11 +146,7 @@ def humanise(value: Any) -> str:
 
 
 # Facets whose values are codes (PHASE2, INDUSTRY) shown in words; others as written.
-CODED_FACETS = frozenset(
-    name
-    for name in FACETS
-    if facet_spec(name).enum_values or name in {"sponsor_class", "intervention_type"}
-)
+CODED_FACETS = frozenset(name for name in FACETS if facet_spec(name).coded)
 
 
 def facet_value_label(value: str, facet: str) -> str:
