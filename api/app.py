@@ -22,11 +22,11 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems, routes, ui
 from api.auth import API_KEY_SETTING
-from api.params import PARAMETER_NAMES
 from api.state import BackendHolder
 from core import __version__, config
-from index.backend import BackendKind, SearchBackend
-from index.configured import open_configured
+from index.backend import SearchBackend
+from index.factory import BackendKind, open_configured
+from index.query_params import PARAMETER_NAMES
 from index.search_models import MAX_PAGE_SIZE
 
 # Settings `trialdex serve` hands its worker processes (resolved by `core.config`).

@@ -1,12 +1,12 @@
-"""Query parameters of the search endpoints, derived from `SearchRequest` and `FACETS`.
+"""Query parameters of the search endpoints: their OpenAPI description, and their
+parsing as problem details.
 
-Every `SearchRequest` field except ``filters`` is a query parameter of the same
-name; every facet name is a repeatable filter parameter
-(``?phase=PHASE2&phase=PHASE3``). The OpenAPI description of the parameters
-and their validation both come from the index's models, so there is no second
-field list here: only the few API rules the model does not state itself (a
-page size over the cap is an error rather than silently capped, each
-single-valued parameter once, unknown names refused).
+The parameters and their rules are `index.query_params`' (which the CLI uses
+too): every `SearchRequest` field except ``filters`` is a query parameter of
+the same name, every facet name a repeatable filter parameter
+(``?phase=PHASE2&phase=PHASE3``). Here they are described from the index's
+models, so there is no second field list, and a `SearchRequestError` becomes
+a 400 problem naming each parameter at fault.
 """
 
 from __future__ import annotations
@@ -14,29 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
-from api.problems import ApiProblem, ParameterProblem, guess_parameter, invalid_parameters
-from index.search_models import (
-    FACETS,
-    MAX_PAGE_SIZE,
-    SearchRequest,
-    facet_spec,
-    normalise_filter,
+from api.problems import (
+    ApiProblem,
+    invalid_parameters,
+    parameter_problem,
+    search_request_problem,
 )
-
-# The model fields a query string can set; ``filters`` arrives as facet names.
-SEARCH_FIELDS: tuple[str, ...] = tuple(n for n in SearchRequest.model_fields if n != "filters")
-REPEATABLE: frozenset[str] = frozenset({"facets", *FACETS})
-PARAMETER_NAMES: list[str] = [*SEARCH_FIELDS, *FACETS]
-
-# Free text may be empty (no text); any other empty value is a client mistake.
-_MAY_BE_EMPTY = frozenset({"q"})
-MAX_CURSOR_CHARS = 2000
-MAX_VALUE_CHARS = 500
-MAX_VALUES_PER_FILTER = 50
-# Half the Earth's circumference: any larger radius is the whole planet.
-MAX_RADIUS_KM = 20_040.0
+from index import query_params
+from index.errors import SearchRequestError
+from index.query_params import (
+    MAX_CURSOR_CHARS,
+    MAX_VALUE_CHARS,
+    MAX_VALUES_PER_FILTER,
+    PARAMETER_NAMES,
+    REPEATABLE,
+    SEARCH_FIELDS,
+)
+from index.search_models import FACETS, MAX_PAGE_SIZE, SearchRequest, facet_spec
 
 # Textual forms the model accepts where its JSON Schema shows the parsed type.
 _EXAMPLES: dict[str, Any] = {
@@ -143,18 +137,10 @@ def search_parameters(exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
 
 def reject_unknown(items: Sequence[tuple[str, str]], allowed: Iterable[str]) -> None:
     """400 for a query parameter the endpoint does not take."""
-    known = set(allowed)
-    problems = [
-        ParameterProblem(
-            parameter=key,
-            detail=f"unknown query parameter {key!r}; this endpoint takes: "
-            + (", ".join(sorted(known)) or "no query parameters"),
-        )
-        for key, _ in items
-        if key not in known
-    ]
-    if problems:
-        raise invalid_parameters(problems)
+    try:
+        query_params.reject_unknown(items, allowed)
+    except SearchRequestError as exc:
+        raise search_request_problem(exc, PARAMETER_NAMES) from None
 
 
 def parse_search(
@@ -163,102 +149,13 @@ def parse_search(
     ignore: Iterable[str] = (),
     exclude: Iterable[str] = (),
 ) -> SearchRequest:
-    """A `SearchRequest` from query-string pairs, or an `ApiProblem` naming each bad parameter.
-
-    ``ignore``: names the caller handles itself (skipped here);
-    ``exclude``: search fields this endpoint does not take (refused as unknown).
-    """
-    skip = set(ignore)
-    refused = set(exclude)
-    allowed = (set(PARAMETER_NAMES) - refused) | skip
-    reject_unknown(items, allowed)
-    problems: list[ParameterProblem] = []
-    data: dict[str, Any] = {}
-    filters: dict[str, list[str]] = {}
-    facets: list[str] | None = None
-    seen: set[str] = set()
-    for key, value in items:
-        if key in skip:
-            continue
-        if key not in REPEATABLE:
-            if key in seen:
-                problems.append(_problem(key, "given more than once; it takes one value"))
-                continue
-            seen.add(key)
-        limit = MAX_CURSOR_CHARS if key == "cursor" else MAX_VALUE_CHARS
-        if len(value) > limit:
-            problems.append(_problem(key, f"longer than {limit} characters"))
-        elif key in FACETS:
-            filters.setdefault(key, []).append(value)
-        elif key == "facets":
-            facets = (facets or []) + [v.strip() for v in value.split(",") if v.strip()]
-        elif value == "" and key not in _MAY_BE_EMPTY:
-            problems.append(_problem(key, "empty value; leave the parameter out instead"))
-        else:
-            data[key] = value
-    problems.extend(_check_size(data))
-    for name, values in filters.items():
-        if len(values) > MAX_VALUES_PER_FILTER:
-            problems.append(_problem(name, f"more than {MAX_VALUES_PER_FILTER} values"))
-            continue
-        try:
-            normalise_filter(name, values)
-        except ValueError as exc:
-            problems.append(_problem(name, str(exc)))
-    if problems:
-        raise invalid_parameters(problems)
-    data["filters"] = filters
-    if facets is not None:
-        data["facets"] = facets
+    """A `SearchRequest` from query-string pairs (`index.query_params.parse_params`), or
+    an `ApiProblem` naming each bad parameter."""
     try:
-        request = SearchRequest.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_parameters(_model_problems(exc)) from None
-    if request.radius_km is not None and request.radius_km > MAX_RADIUS_KM:
-        raise invalid_parameters(
-            [_problem("radius_km", f"{request.radius_km:g} km is more than half the Earth")]
-        )
-    return request
-
-
-def _check_size(data: dict[str, Any]) -> list[ParameterProblem]:
-    raw = data.get("size")
-    if raw is None:
-        return []
-    try:
-        size = int(raw)
-    except ValueError:
-        return [_problem("size", f"expected a whole number 0..{MAX_PAGE_SIZE}, got {raw!r}")]
-    if size > MAX_PAGE_SIZE:
-        return [_problem("size", f"{size} is over the maximum page size of {MAX_PAGE_SIZE}")]
-    return []
-
-
-def _model_problems(exc: ValidationError) -> list[ParameterProblem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = [str(part) for part in err["loc"]]
-        message = err["msg"].removeprefix("Value error, ")
-        if loc:
-            parameter = loc[0]
-            shown = repr(err.get("input"))
-            if len(shown) > 60:
-                shown = shown[:57] + "..."
-            problems.append(_problem(parameter, f"{message} (got {shown})"))
-        else:  # a rule across fields: name the first parameter it mentions
-            problems.append(
-                ParameterProblem(
-                    parameter=guess_parameter(message, PARAMETER_NAMES), detail=message
-                )
-            )
-    return problems
-
-
-def _problem(parameter: str, detail: str) -> ParameterProblem:
-    detail = detail.removeprefix(f"filter {parameter}: ")
-    text = detail if detail.startswith(parameter) else f"{parameter}: {detail}"
-    return ParameterProblem(parameter=parameter, detail=text)
+        return query_params.parse_params(items, ignore=ignore, exclude=exclude)
+    except SearchRequestError as exc:
+        raise search_request_problem(exc, PARAMETER_NAMES) from None
 
 
 def bad_request(parameter: str, detail: str) -> ApiProblem:
-    return invalid_parameters([_problem(parameter, detail)])
+    return invalid_parameters([parameter_problem(parameter, detail)])

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import SearchRequestError
+from index.query_params import guess_parameter
 from parsers.errors import ConfigurationError, ServiceError
 
 PROBLEM_TYPE = "application/problem+json"
@@ -117,6 +118,26 @@ def invalid_parameters(problems: list[ParameterProblem]) -> ApiProblem:
     return exc
 
 
+def parameter_problem(parameter: str | None, detail: str) -> ParameterProblem:
+    """One problem, its text starting with the parameter (a filter's "filter NAME: "
+    becomes "NAME: ")."""
+    if parameter is None:
+        return ParameterProblem(parameter=None, detail=detail)
+    detail = detail.removeprefix(f"filter {parameter}: ")
+    text = detail if detail.startswith(parameter) else f"{parameter}: {detail}"
+    return ParameterProblem(parameter=parameter, detail=text)
+
+
+def search_request_problem(exc: SearchRequestError, names: list[str]) -> ApiProblem:
+    """The 400 for a `SearchRequestError`: a problem nobody named a parameter for
+    gets the first of ``names`` its text mentions."""
+    problems = [
+        parameter_problem(named or guess_parameter(detail, names), detail)
+        for named, detail in zip(exc.parameters, exc.problems, strict=True)
+    ]
+    return invalid_parameters(problems or [ParameterProblem(parameter=None, detail=str(exc))])
+
+
 def not_found(detail: str, parameter: str | None = None) -> ApiProblem:
     if parameter is not None and not detail.startswith(parameter):
         detail = f"{parameter}: {detail}"
@@ -142,18 +163,6 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
-def guess_parameter(message: str, names: list[str]) -> str | None:
-    """The parameter a backend message is about: the earliest known name it mentions."""
-    best: tuple[int, str] | None = None
-    lowered = message.lower()
-    for name in names:
-        for form in {name, name.removesuffix("_km")}:
-            at = lowered.find(form)
-            if at >= 0 and (best is None or at < best[0]):
-                best = (at, name)
-    return best[1] if best else None
-
-
 def install(app: FastAPI, parameter_names: list[str]) -> None:
     """Register the handlers; ``parameter_names`` helps name the parameter in index errors."""
 
@@ -163,11 +172,7 @@ def install(app: FastAPI, parameter_names: list[str]) -> None:
 
     @app.exception_handler(SearchRequestError)
     async def _search_request(request: Request, exc: SearchRequestError) -> JSONResponse:
-        problems = [
-            ParameterProblem(parameter=guess_parameter(p, parameter_names), detail=p)
-            for p in exc.problems
-        ] or [ParameterProblem(parameter=None, detail=str(exc))]
-        return problem_response(invalid_parameters(problems).problem)
+        return problem_response(search_request_problem(exc, parameter_names).problem)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

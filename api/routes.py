@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 from api import export
 from api.auth import require_api_key
 from api.params import (
-    PARAMETER_NAMES,
     bad_request,
     parse_search,
     reject_unknown,
@@ -27,6 +26,7 @@ from api.params import (
 from api.problems import PROBLEM_TYPE, Problem, not_found, unavailable
 from api.state import BackendHolder, backend_of
 from index.backend import SearchBackend
+from index.query_params import PARAMETER_NAMES
 from index.search_models import (
     FACETS,
     MAX_FACET_SIZE,

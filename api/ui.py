@@ -23,10 +23,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.geocode import Place, UnknownPlaceError, lookup
-from api.params import PARAMETER_NAMES, parse_search
+from api.params import parse_search
 from api.problems import ApiProblem, ParameterProblem, Problem
 from api.state import BackendHolder
 from index.errors import SearchRequestError
+from index.query_params import PARAMETER_NAMES
 from index.search_models import (
     FACETS,
     FacetValue,
@@ -145,11 +146,7 @@ def humanise(value: Any) -> str:
 
 
 # Facets whose values are codes (PHASE2, INDUSTRY) shown in words; others as written.
-CODED_FACETS = frozenset(
-    name
-    for name in FACETS
-    if facet_spec(name).enum_values or name in {"sponsor_class", "intervention_type"}
-)
+CODED_FACETS = frozenset(name for name in FACETS if facet_spec(name).coded)
 
 
 def facet_value_label(value: str, facet: str) -> str:

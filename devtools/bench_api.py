@@ -299,7 +299,7 @@ def _records(count: int) -> Iterator[TrialRecord]:
 
 def ensure_index(url: str, alias: str, records: int) -> tuple[int, bool]:
     """(documents behind ``alias``, whether this run built them)."""
-    from index.backend import open_backend
+    from index.factory import open_backend
 
     backend = open_backend("es", url=url, alias=alias)
     try:
@@ -540,7 +540,7 @@ def _run_direct(args: argparse.Namespace, url: str) -> int:
     from urllib.parse import parse_qsl
 
     from api.params import parse_search
-    from index.backend import open_backend
+    from index.factory import open_backend
 
     backend = open_backend("es", url=url, alias=args.alias)
     per_client = max(1, args.max_requests // args.clients)
@@ -687,6 +687,9 @@ class StubBackend:
         pass
 
     def index_records(self, records: Iterable[TrialRecord], **options: Any) -> IndexReport:
+        return IndexReport()
+
+    def rebuild(self, records: Callable[[], Iterable[TrialRecord]], **options: Any) -> IndexReport:
         return IndexReport()
 
     def delete(self, ids: Iterable[str]) -> int:

@@ -183,12 +183,11 @@ def _progress(label: str, base: int, upto: int) -> Progress:
 def bench_es(
     args: argparse.Namespace, path: Path, requests: list[SearchRequest]
 ) -> list[dict[str, Any]]:
-    from index.backend import open_backend
-    from index.es_backend import BULK_LOAD_SETTINGS, ElasticsearchBackend
+    from index.es_backend import BULK_LOAD_SETTINGS
     from index.es_bulk import bulk_index_documents, record_json_pairs
+    from index.factory import open_elasticsearch
 
-    backend = open_backend("es", url=args.url, alias=args.alias)
-    assert isinstance(backend, ElasticsearchBackend)
+    backend = open_elasticsearch(args.url, alias=args.alias)
     backend.drop()
     backend.put_template()
     index = backend.create_index(bulk_load=True)
@@ -299,7 +298,7 @@ def goal_ratios(rows: list[dict[str, Any]]) -> list[str]:
 
 def search_only(args: argparse.Namespace) -> int:
     """Latency on what an earlier run built, without loading anything."""
-    from index.backend import open_backend
+    from index.factory import open_backend
     from index.sqlite_backend import SqliteBackend
 
     requests = mixed_queries(args.queries, args.seed + 1)

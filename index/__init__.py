@@ -1,12 +1,15 @@
 """The search side: Elasticsearch and the embedded SQLite backend behind one interface.
 
-* `index.backend`: the `SearchBackend` protocol, `IndexReport`, `open_backend()`
-  (Elasticsearch when ``ELASTICSEARCH_URL`` is set, else SQLite at
-  ``TRIALDEX_SQLITE`` / ``var/trialdex.sqlite``);
+* `index.backend`: the `SearchBackend` protocol and `IndexReport`;
+* `index.factory.open_backend()` (re-exported here): Elasticsearch when
+  ``ELASTICSEARCH_URL`` is set, else SQLite at ``TRIALDEX_SQLITE`` /
+  ``var/trialdex.sqlite``;
 * `index.search_models`: `SearchRequest` / `SearchResponse` and `FACETS`, the one
   facet table; `index.errors.SearchRequestError` for input a caller can fix;
+* `index.query_params.parse_params`: search parameters as ``name=value`` pairs
+  (the API's query string, the CLI's options) into a `SearchRequest`;
 * `index.es_backend` (+ `es_mapping`, `es_query`, `es_bulk`): the alias lifecycle
-  (`setup`, `migrate`), bulk indexing and search on Elasticsearch 9;
+  (`setup`, `migrate`, which `rebuild` runs), bulk indexing and search on Elasticsearch 9;
 * `index.sqlite_backend` (+ `sqlite_postings`): FTS5, facet bitmaps, R*Tree geo;
 * `index.loader.index_files` and `index.reconcile.remove_missing`: what the CLI
   and the DAGs call;
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def open_backend(*args: Any, **kwargs: Any) -> SearchBackend:
-    """See `index.backend.open_backend` (imported lazily to keep `import index` light)."""
-    from index.backend import open_backend as _open
+    """See `index.factory.open_backend` (imported lazily to keep `import index` light)."""
+    from index.factory import open_backend as _open
 
     return _open(*args, **kwargs)

@@ -1,9 +1,9 @@
-"""The one small interface every search backend implements, and how to open one.
+"""The one small interface every search backend implements, and what indexing reports.
 
-`open_backend()` opens the backend `core.config` resolves: Elasticsearch when
-``ELASTICSEARCH_URL`` (or ``url``) is set, else the embedded SQLite file
-(``TRIALDEX_SQLITE``, default ``trialdex.sqlite`` in ``TRIALDEX_HOME``).
-Callers (the API, the DAGs, the CLI) use only `SearchBackend`.
+`SearchBackend` is all a caller (the API, the DAGs, the CLI) may use of a
+backend; `IndexReport` and `IndexFailure` say what an indexing run did, and
+`IndexingInterrupted` carries the report of a run the service cut short.
+`index.factory.open_backend` opens one.
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from core import config
 from index.search_models import Facet, SearchRequest, SearchResponse
-from parsers.errors import ConfigurationError
+from parsers.errors import ServiceError
 from parsers.records import TrialRecord
 
 Progress = Callable[[int], None]
-
-DEFAULT_ALIAS = config.DEFAULT_ALIAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +66,18 @@ class IndexReport:
         return text
 
 
+class IndexingInterrupted(ServiceError):
+    """The search service went away in the middle of an indexing run.
+
+    ``report`` holds what was done before; indexing is an upsert by id, so
+    running the same input again completes it without duplicates.
+    """
+
+    def __init__(self, message: str, report: IndexReport) -> None:
+        self.report = report
+        super().__init__(message)
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """Index and search trial records. Both backends honour the same semantics."""
@@ -84,6 +93,18 @@ class SearchBackend(Protocol):
         """Upsert records by `TrialRecord.id`; every refused record is in the report.
 
         ``progress`` is called with the number of records handled so far."""
+        ...
+
+    def rebuild(
+        self, records: Callable[[], Iterable[TrialRecord]], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """Replace the whole index by one filled from ``records()``, swapped in at once.
+
+        Searches see the old contents until the swap and only the new ones
+        after it (never a half-built index); this backend object reads the new
+        index afterwards. ``records`` is a callable so a backend may start the
+        input again. A run that fails leaves the live index as it was.
+        """
         ...
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -121,30 +142,3 @@ class SearchBackend(Protocol):
     def health(self) -> dict[str, object]: ...
 
     def close(self) -> None: ...
-
-
-BackendKind = config.BackendKind
-
-
-def open_backend(
-    kind: BackendKind | None = None,
-    *,
-    url: str | None = None,
-    path: str | Path | None = None,
-    alias: str | None = None,
-) -> SearchBackend:
-    """The backend `core.config` resolves, with these arguments as explicit settings:
-    Elasticsearch when ``kind == "es"`` or a URL is configured, else SQLite.
-
-    The returned backend is not set up; call ``setup()`` before indexing
-    (searching a fresh SQLite file sets it up itself).
-    """
-    from index.configured import open_configured
-
-    if kind not in (None, *config.BACKEND_KINDS):
-        raise ConfigurationError(f"unknown backend {kind!r}; expected 'es' or 'sqlite'")
-    return open_configured(
-        config.load(
-            {"backend": kind, "elasticsearch_url": url, "sqlite_path": path, "es_alias": alias}
-        )
-    )

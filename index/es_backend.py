@@ -285,6 +285,12 @@ class ElasticsearchBackend:
         deleted = self._prune(keep={new}, keep_previous=keep_previous)
         return MigrationResult(new, previous, report, deleted)
 
+    def rebuild(
+        self, records: Callable[[], Iterable[TrialRecord]], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """`migrate` with its defaults: a new versioned index, then the alias swap."""
+        return self.migrate(records, progress=progress).report
+
     def _prune(self, *, keep: set[str], keep_previous: int) -> list[str]:
         """Delete old versioned indices, keeping the newest ``keep_previous`` for rollback
         (and so a search that started on the old index can finish)."""

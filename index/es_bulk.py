@@ -17,8 +17,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from index.backend import IndexFailure, IndexReport, Progress
-from index.errors import IndexingInterrupted
+from index.backend import IndexFailure, IndexingInterrupted, IndexReport, Progress
 from parsers.records import TrialRecord
 
 CHUNK_SIZE = 500

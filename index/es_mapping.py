@@ -10,10 +10,11 @@ at query time (`index.text.query_clauses`). `probe_analysis` decides.
 Text fields searched with their own weight or highlighted
 (`index.text.OWN_FIELDS`) are indexed on their own and copied into
 ``all_text``; every other text field is only copied into ``all_text``.
-Highlighted fields keep offsets in their postings, so highlighting does not
-re-analyse the text. Facet fields are keywords (``.keyword`` under a
-text field). Sites are plain objects, not nested documents: a trial is one
-Lucene document, so facet counts and distance filters on site fields count
+Highlighted fields (`IndexAs.highlight`) keep offsets in their postings, so
+highlighting does not re-analyse the text. Facet fields (and any with
+`IndexAs.exact_values`) are keywords (``.keyword`` under a text field).
+Sites are plain objects, not nested documents: a trial is one Lucene
+document, so facet counts and distance filters on site fields count
 trials, and doc values stay dense (with a nested document per site, a
 trial with a hundred sites made a hundred documents, and facet counts on
 500,000 trials took about 40% longer). No query needs a site's fields kept together; one that
@@ -32,7 +33,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from index.fields import FieldSpec, record_fields
 from index.search_models import FACETS
-from index.text import HIGHLIGHT_FIELDS, OWN_FIELDS, STOPWORDS, synonym_rules
+from index.text import OWN_FIELDS, STOPWORDS, synonym_rules
 from parsers.records import SCHEMA_VERSION
 
 MAPPING_VERSION = 3
@@ -106,7 +107,7 @@ def analysis_settings(analysis: Analysis) -> dict[str, Any]:
 
 def _keyword(spec: FieldSpec) -> dict[str, Any]:
     mapping: dict[str, Any] = {"type": "keyword", "ignore_above": KEYWORD_LIMIT}
-    if spec.index_as.facet:
+    if spec.index_as.keeps_exact_values:
         # Facets aggregate on every search: build their ordinals at refresh,
         # not on the first search after it.
         mapping["eager_global_ordinals"] = True
@@ -122,13 +123,13 @@ def _leaf(spec: FieldSpec) -> dict[str, Any]:
             "search_analyzer": "trialdex_search",
             "copy_to": [ALL_TEXT],
         }
-        if spec.path in HIGHLIGHT_FIELDS:
+        if spec.index_as.highlight:
             mapping["index_options"] = "offsets"
         if spec.path not in OWN_FIELDS:
             # Searched through all_text only: analysing it twice would halve the
             # bulk indexing rate for nothing.
             mapping["index"] = False
-        if spec.index_as.facet:
+        if spec.index_as.keeps_exact_values:
             mapping["fields"] = {"keyword": _keyword(spec)}
         return mapping
     if kind == "keyword":

@@ -1,15 +1,17 @@
 """The searchable fields of `TrialRecord`, read from its `IndexAs` markers.
 
 Everything index-side (the Elasticsearch mapping, the SQLite columns, the
-facet table) is derived from :func:`record_fields`, so adding a field to the
-record is the only edit needed to make it searchable.
+facet table, the boosted and highlighted text fields, how filter values are
+normalised) is derived from :func:`record_fields`, so adding a field to the
+record is the only edit needed to make it searchable (a new facet's name also
+goes into `index.search_models.FACET_ORDER`, which orders the facets).
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from functools import cache
@@ -17,7 +19,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
-from parsers.records import GeoPoint, IndexAs, TrialRecord
+from parsers.records import GeoPoint, IndexAs, NoFacets, TrialRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,12 @@ class FieldSpec:
             return tuple(str(member.value) for member in self.py_type)
         return ()
 
+    @property
+    def coded(self) -> bool:
+        """Values are upper-case codes (an enum, or `IndexAs.normalise` "upper"): a
+        filter takes them in any case, pages show them humanised."""
+        return bool(self.enum_values) or self.index_as.normalise == "upper"
+
 
 def unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
     """Strip Optional / list / Annotated; return (inner type, is_list)."""
@@ -58,7 +66,7 @@ def unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
             return annotation, many
 
 
-def _walk(model: type[BaseModel], prefix: str, many: bool) -> list[FieldSpec]:
+def _walk(model: type[BaseModel], prefix: str, many: bool, faceted: bool) -> list[FieldSpec]:
     specs: list[FieldSpec] = []
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -66,10 +74,13 @@ def _walk(model: type[BaseModel], prefix: str, many: bool) -> list[FieldSpec]:
         marker = next((m for m in info.metadata if isinstance(m, IndexAs)), None)
         inner, is_list = unwrap_annotation(info.annotation)
         if marker is None and isinstance(inner, type) and issubclass(inner, BaseModel):
-            specs.extend(_walk(inner, f"{path}.", many or is_list))
+            here = faceted and not any(isinstance(m, NoFacets) for m in info.metadata)
+            specs.extend(_walk(inner, f"{path}.", many or is_list, here))
             continue
         if marker is None:
             continue
+        if not faceted and marker.facet is not None:
+            marker = replace(marker, facet=None, exact_values=True)
         if inner is GeoPoint:
             py_type: type = GeoPoint
         elif inner is datetime:
@@ -83,7 +94,7 @@ def _walk(model: type[BaseModel], prefix: str, many: bool) -> list[FieldSpec]:
 @cache
 def record_fields() -> tuple[FieldSpec, ...]:
     """Every marked leaf field of `TrialRecord`, in model order."""
-    return tuple(_walk(TrialRecord, "", False))
+    return tuple(_walk(TrialRecord, "", False, True))
 
 
 @cache

@@ -40,20 +40,16 @@ def index_files(
     failures_path: Path | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Upsert every valid record of ``paths`` (or, with ``migrate`` on Elasticsearch,
-    build a new index from them and swap the alias). Failures are appended to
+    """Upsert every valid record of ``paths`` (or, with ``migrate``, build a fresh index
+    from them alone and swap it in: `SearchBackend.rebuild`). Failures are appended to
     ``failures_path`` as JSON lines when given."""
     bad_lines: list[IndexFailure] = []
-    records = read_record_files(list(paths), bad_lines)
+    files = list(paths)
     backend.setup()
     if migrate:
-        from index.es_backend import ElasticsearchBackend
-
-        if not isinstance(backend, ElasticsearchBackend):
-            raise TypeError("migrate is an Elasticsearch operation; SQLite upserts in place")
-        report = backend.migrate(records, progress=progress).report
+        report = backend.rebuild(lambda: read_record_files(files, bad_lines), progress=progress)
     else:
-        report = backend.index_records(records, progress=progress)
+        report = backend.index_records(read_record_files(files, bad_lines), progress=progress)
     report.failures[:0] = bad_lines
     if failures_path is not None:
         report.write_failures(failures_path)

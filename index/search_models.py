@@ -1,9 +1,11 @@
 """The search contract: one request model and one response model for every backend.
 
-`FACETS` is the single table of facets (name -> record field path); the
-filters a request accepts, the facet counts a response carries, the
-Elasticsearch aggregations and the SQLite facet rows are all derived from it
-and from the `IndexAs` markers of `TrialRecord`.
+`FACETS` is the single table of facets (name -> record field path), derived
+from the `IndexAs` markers of `TrialRecord` (`facet="name"`) in the order of
+`FACET_ORDER`; the filters a request accepts, how their values are
+normalised, the facet counts a response carries, the Elasticsearch
+aggregations and the SQLite facet rows are all derived from it and from the
+markers.
 
 Filters are multi-select: values within one facet are OR-ed, facets are
 AND-ed. Age filters keep trials whose age range overlaps the requested one
@@ -30,7 +32,7 @@ from pydantic import (
 )
 
 from index.errors import SearchRequestError
-from index.fields import FieldSpec, field
+from index.fields import FieldSpec, field, record_fields
 from parsers.records import GeoPoint, Site, TrialRecord
 
 MAX_PAGE_SIZE = 100
@@ -39,44 +41,48 @@ DEFAULT_FACET_SIZE = 10
 MAX_FACET_SIZE = 1000
 MAX_QUERY_CHARS = 500
 
-# name -> record field path. The only facet list in Trialdex.
-FACETS: dict[str, str] = {
-    "phase": "phases",
-    "status": "status",
-    "study_type": "study_type",
-    "sponsor": "sponsor.name",
-    "sponsor_class": "sponsor.class",
-    "condition": "conditions",
-    "intervention": "interventions.name",
-    "intervention_type": "interventions.type",
-    "country": "sites.country",
-    "state": "sites.state",
-    "city": "sites.city",
-    "sex": "eligibility.sex",
-    "source": "source.name",
-}
+# The facets in the order requests count and responses list them by default.
+# Which field each one is, is the record's marker (`IndexAs.facet`); this
+# list only orders them, and `_facet_table` holds it to the markers both ways.
+FACET_ORDER: tuple[str, ...] = (
+    "phase",
+    "status",
+    "study_type",
+    "sponsor",
+    "sponsor_class",
+    "condition",
+    "intervention",
+    "intervention_type",
+    "country",
+    "state",
+    "city",
+    "sex",
+    "source",
+)
 
-# Fields whose values feed autocomplete (IndexAs.suggest), by facet name.
-SUGGEST_FACETS: tuple[str, ...] = ()
+
+def _facet_table() -> dict[str, str]:
+    marked = {s.index_as.facet: s.path for s in record_fields() if s.index_as.facet}
+    if set(marked) != set(FACET_ORDER):
+        raise AssertionError(
+            f"facets marked in records.py {sorted(marked)} differ from FACET_ORDER "
+            f"{sorted(FACET_ORDER)}"
+        )
+    return {name: marked[name] for name in FACET_ORDER}
+
+
+# name -> record field path: the one facet table, derived from the markers.
+FACETS: dict[str, str] = _facet_table()
+
+# Facets whose values feed autocomplete (`IndexAs.suggest`).
+SUGGEST_FACETS: tuple[str, ...] = tuple(
+    name for name, path in FACETS.items() if field(path).index_as.suggest
+)
 
 
 def facet_spec(name: str) -> FieldSpec:
     """The record field behind a facet."""
     return field(FACETS[name])
-
-
-def _check_facets() -> tuple[str, ...]:
-    suggest = []
-    for name, path in FACETS.items():
-        spec = field(path)
-        if not spec.index_as.facet:
-            raise AssertionError(f"facet {name!r}: {path} is not marked facet=True in records.py")
-        if spec.index_as.suggest:
-            suggest.append(name)
-    return tuple(suggest)
-
-
-SUGGEST_FACETS = _check_facets()
 
 
 class SortBy(StrEnum):
@@ -149,7 +155,7 @@ def normalise_filter(name: str, values: Iterable[str]) -> list[str]:
         raise ValueError(f"unknown filter {name!r}; known: {', '.join(FACETS)}")
     spec = facet_spec(name)
     allowed = spec.enum_values
-    upper = bool(allowed) or name in {"sponsor_class", "intervention_type"}
+    upper = spec.coded
     out: list[str] = []
     for raw in values:
         value = str(raw).strip()
@@ -287,29 +293,6 @@ class SearchRequest(_Model):
                 problems.append(f"{where}: {message}" if where else message)
             raise SearchRequestError(problems) from exc
 
-    @classmethod
-    def from_params(cls, params: Iterable[tuple[str, str]]) -> SearchRequest:
-        """From query-string pairs: facet names are filters (repeat for multi-select).
-
-        ``facets`` may be repeated or comma-separated; ``facets=`` (empty) asks for none.
-        """
-        data: dict[str, Any] = {}
-        filters: dict[str, list[str]] = {}
-        facets: list[str] | None = None
-        for key, value in params:
-            if key in FACETS:
-                filters.setdefault(key, []).append(value)
-            elif key == "facets":
-                facets = (facets or []) + [v for v in value.split(",") if v.strip()]
-            elif key in cls.model_fields and key != "filters":
-                data[key] = value
-            else:
-                raise SearchRequestError([f"unknown parameter {key!r}"])
-        data["filters"] = filters
-        if facets is not None:
-            data["facets"] = facets
-        return cls.parse(data)
-
 
 class Hit(_Model):
     record: TrialRecord
@@ -368,6 +351,7 @@ def suggest_prefix(field_name: str, prefix: str) -> str:
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "FACETS",
+    "FACET_ORDER",
     "MAX_PAGE_SIZE",
     "SUGGEST_FACETS",
     "Facet",

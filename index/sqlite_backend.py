@@ -24,10 +24,11 @@ import contextlib
 import heapq
 import json
 import math
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ from index.search_models import (
 )
 from index.sqlite_postings import FacetPostings, Membership, bitmap, positions
 from index.text import BOOSTS, HIGHLIGHT_FIELDS, OWN_FIELDS, Clause, query_clauses
-from parsers.errors import ServiceError
+from parsers.errors import ConfigurationError, ServiceError
 from parsers.records import GeoPoint, TrialRecord
 
 SCHEMA_VERSION = "4"
@@ -102,6 +103,19 @@ class _Where:
 
     def clause(self) -> str:
         return " AND ".join(self.sql) if self.sql else "1"
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the write-ahead log into the file, so the file alone holds the index."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
 
 
 class SqliteBackend:
@@ -222,6 +236,37 @@ class SqliteBackend:
                 conn.close()
         self._all_conns().clear()
         self._local = threading.local()
+
+    def rebuild(
+        self, records: Callable[[], Iterable[TrialRecord]], *, progress: Progress | None = None
+    ) -> IndexReport:
+        """Build a new file beside the live one, then rename it over the live file.
+
+        The rename is atomic: a reader opens either the old file or the whole
+        new one. This backend's connections (still on the old file) are closed,
+        so its next search opens the new file.
+        """
+        if str(self.path) == ":memory:":
+            raise ConfigurationError("an in-memory SQLite index has no file to rebuild")
+        building = self.path.with_name(self.path.name + ".rebuild")
+        for leftover in (building, *_sidecars(building)):
+            leftover.unlink(missing_ok=True)
+        fresh = SqliteBackend(building)
+        try:
+            fresh.setup()
+            report = fresh.index_records(records(), progress=progress)
+        finally:
+            fresh.close()
+        _checkpoint(building)
+        self.close()
+        if self.path.exists():
+            # A stale write-ahead log beside the new file would be replayed into it.
+            _checkpoint(self.path)
+        os.replace(building, self.path)
+        # The new file's generation counter may equal the old one's.
+        self._postings_cache = None
+        self._ready = False
+        return report
 
     def health(self) -> dict[str, object]:
         try:

@@ -4,7 +4,8 @@ User text is never parsed as query syntax. It is split into word tokens
 (letters and digits, as SQLite's unicode61 tokenizer and Elasticsearch's
 standard tokenizer both do for ordinary words); stop words are dropped; a run
 of tokens naming a synonym group becomes one clause matching any name of the
-group. Both backends build their queries from the same clauses.
+group. Both backends build their queries from the same clauses, over the
+fields the record's markers boost and highlight.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from index.fields import record_fields
+
 # Lucene's English stop set (Elasticsearch's `_english_`).
 _STOP_TEXT = """
 a an and are as at be but by for if in into is it no not of on or such that the their
@@ -21,19 +24,21 @@ then there these they this to was will with
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
-# Short text fields searched on their own with a weight; all text of the record
-# (these included) is also searched through one catch-all ("all_text" on
-# Elasticsearch, the FTS "body" column on SQLite) with weight 1.
-BOOSTS: dict[str, float] = {
-    "title": 8.0,
-    "conditions": 5.0,
-    "interventions.name": 3.0,
-    "keywords": 2.0,
-    "official_title": 2.0,
-}
+# Short text fields searched on their own with their weight (`IndexAs.boost`);
+# all text of the record (these included) is also searched through one
+# catch-all ("all_text" on Elasticsearch, the FTS "body" column on SQLite) with
+# weight 1. Heaviest first, then by path: the order of the fields in the
+# Elasticsearch query and of the SQLite FTS columns, so a new boost that sorts
+# before an old one changes the FTS layout (and the file must be rebuilt).
+BOOSTS: dict[str, float] = dict(
+    sorted(
+        ((s.path, s.index_as.boost) for s in record_fields() if s.index_as.boost is not None),
+        key=lambda path_weight: (-path_weight[1], path_weight[0]),
+    )
+)
 
-# Fields returned with highlighted fragments.
-HIGHLIGHT_FIELDS = ("title", "summary", "conditions")
+# Fields returned with highlighted fragments (`IndexAs.highlight`), in record order.
+HIGHLIGHT_FIELDS: tuple[str, ...] = tuple(s.path for s in record_fields() if s.index_as.highlight)
 
 # Fields indexed on their own (the others only through the catch-all).
 OWN_FIELDS: tuple[str, ...] = tuple(dict.fromkeys([*BOOSTS, *HIGHLIGHT_FIELDS]))

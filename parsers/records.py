@@ -7,8 +7,11 @@ response model. Field names are the contract: add fields, never rename.
 
 Each leaf field carries an :class:`IndexAs` marker in its ``Annotated``
 metadata. The marker says how search treats it (full text, exact keyword,
-date, ...); the index mapping and the SQLite tables are generated from these
-markers, so there is no second field list to keep in step.
+date, ...; the facet it is offered as, its weight in free text, whether hits
+highlight it); the index mapping, the SQLite tables, the boosted and
+highlighted fields are generated from these markers, so there is no second
+field list to keep in step (the two tables that order facets and boosts are
+checked against them).
 
 Unknown is not "no": a field the source does not state is ``None`` or ``[]``.
 """
@@ -50,19 +53,48 @@ class IndexAs:
       ``boolean``;
       ``geo_point``;
       ``stored``   kept in the document, not searchable.
-    facet: the field is offered as a facet / aggregation.
-    suggest: the field feeds autocomplete suggestions.
+    facet: the name of the facet the field is offered as (a filter parameter and
+      value counts); every facet name is also in ``index.search_models.FACETS``,
+      which orders them.
+    exact_values: exact values are kept ready for aggregation (a ``text``
+      field's ``.keyword`` sub-field) though no facet offers them; a facet
+      implies it.
+    suggest: the field (a facet) feeds autocomplete suggestions.
+    boost: free text searches the field on its own with this weight (besides
+      the catch-all every text field feeds with weight 1); every boost is
+      also in ``index.text.BOOSTS``, which orders them.
+    highlight: search hits carry the field's matching fragments, marked.
+    normalise: how a facet's values are compared: ``upper`` when the field
+      stores them upper-cased, so a filter may be given in any case (enum
+      values need not say so).
     """
 
     kind: Literal["text", "keyword", "date", "number", "boolean", "geo_point", "stored"]
-    facet: bool = False
+    facet: str | None = None
+    exact_values: bool = False
     suggest: bool = False
+    boost: float | None = None
+    highlight: bool = False
+    normalise: Literal["upper"] | None = None
+
+    @property
+    def keeps_exact_values(self) -> bool:
+        return self.exact_values or self.facet is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NoFacets:
+    """On a field holding a model used elsewhere too: the model's facets are
+    offered at that other place, not here (its exact values are still kept)."""
+
+
+def facet(name: str, *, normalise: Literal["upper"] | None = None) -> IndexAs:
+    """An exact-value field offered as the facet ``name``."""
+    return IndexAs("keyword", facet=name, normalise=normalise)
 
 
 TEXT = IndexAs("text")
-TEXT_FACET = IndexAs("text", facet=True)
 KEYWORD = IndexAs("keyword")
-FACET = IndexAs("keyword", facet=True)
 DATE = IndexAs("date")
 NUMBER = IndexAs("number")
 BOOLEAN = IndexAs("boolean")
@@ -156,7 +188,9 @@ class _Model(BaseModel):
 
 
 class SourceInfo(_Model):
-    name: Annotated[str, FACET] = Field(description="Source name, e.g. `ctgov`, `listing`.")
+    name: Annotated[str, facet("source")] = Field(
+        description="Source name, e.g. `ctgov`, `listing`."
+    )
     url: Annotated[str | None, KEYWORD] = Field(default=None, description="Page or API URL.")
     fetched_at: Annotated[datetime | None, DATE] = Field(
         default=None, description="When the raw page was fetched (ISO 8601)."
@@ -172,8 +206,8 @@ class SourceInfo(_Model):
 
 
 class Intervention(_Model):
-    name: Annotated[CleanStr, IndexAs("text", facet=True, suggest=True)]
-    type: Annotated[UpperStr | None, FACET] = Field(
+    name: Annotated[CleanStr, IndexAs("text", facet="intervention", suggest=True, boost=3.0)]
+    type: Annotated[UpperStr | None, facet("intervention_type", normalise="upper")] = Field(
         default=None, description="DRUG, BIOLOGICAL, DEVICE, PROCEDURE, RADIATION, ..."
     )
     description: Annotated[str | None, TEXT] = None
@@ -189,8 +223,8 @@ class Arm(_Model):
 
 
 class Organization(_Model):
-    name: Annotated[CleanStr, IndexAs("text", facet=True, suggest=True)]
-    class_: Annotated[UpperStr | None, FACET] = Field(
+    name: Annotated[CleanStr, IndexAs("text", facet="sponsor", suggest=True)]
+    class_: Annotated[UpperStr | None, facet("sponsor_class", normalise="upper")] = Field(
         default=None, alias="class", description="INDUSTRY, NIH, FED, OTHER, ..."
     )
 
@@ -213,7 +247,7 @@ class Eligibility(_Model):
     summary: Annotated[str | None, TEXT] = None
     min_age_years: Annotated[float | None, NUMBER] = Field(default=None, ge=0, le=150)
     max_age_years: Annotated[float | None, NUMBER] = Field(default=None, ge=0, le=150)
-    sex: Annotated[Sex | None, FACET] = None
+    sex: Annotated[Sex | None, facet("sex")] = None
     healthy_volunteers: Annotated[bool | None, BOOLEAN] = None
     inclusion: Annotated[list[str], TEXT] = Field(default_factory=list)
     exclusion: Annotated[list[str], TEXT] = Field(default_factory=list)
@@ -234,10 +268,10 @@ class GeoPoint(_Model):
 
 class Site(_Model):
     facility: Annotated[str | None, TEXT] = None
-    city: Annotated[str | None, FACET] = None
-    state: Annotated[str | None, FACET] = None
+    city: Annotated[str | None, facet("city")] = None
+    state: Annotated[str | None, facet("state")] = None
     postal_code: Annotated[str | None, KEYWORD] = None
-    country: Annotated[str | None, FACET] = None
+    country: Annotated[str | None, facet("country")] = None
     status: Annotated[UpperStr | None, KEYWORD] = None
     geo: Annotated[GeoPoint | None, IndexAs("geo_point")] = None
 
@@ -254,7 +288,7 @@ class Flags(_Model):
     placebo: Annotated[bool | None, BOOLEAN] = None
     prior_safety_data: Annotated[bool | None, BOOLEAN] = None
     approved_jurisdictions: Annotated[int | None, NUMBER] = Field(default=None, ge=0)
-    badges: Annotated[list[CleanStr], FACET] = Field(
+    badges: Annotated[list[CleanStr], IndexAs("keyword", exact_values=True)] = Field(
         default_factory=list, description="Badges as shown, e.g. 'Pivotal Trial'."
     )
 
@@ -305,20 +339,26 @@ class TrialRecord(_Model):
     )
     registry_ids: Annotated[list[UpperStr], KEYWORD] = Field(default_factory=list)
     source: SourceInfo
-    title: Annotated[CleanStr, TEXT] = Field(min_length=1, description="Brief / display title.")
-    official_title: Annotated[str | None, TEXT] = None
-    summary: Annotated[str | None, TEXT] = None
-    status: Annotated[TrialStatus | None, FACET] = None
-    phases: Annotated[list[Phase], FACET] = Field(default_factory=list)
-    study_type: Annotated[StudyType | None, FACET] = None
-    conditions: Annotated[list[CleanStr], IndexAs("text", facet=True, suggest=True)] = Field(
+    title: Annotated[CleanStr, IndexAs("text", boost=8.0, highlight=True)] = Field(
+        min_length=1, description="Brief / display title."
+    )
+    official_title: Annotated[str | None, IndexAs("text", boost=2.0)] = None
+    summary: Annotated[str | None, IndexAs("text", highlight=True)] = None
+    status: Annotated[TrialStatus | None, facet("status")] = None
+    phases: Annotated[list[Phase], facet("phase")] = Field(default_factory=list)
+    study_type: Annotated[StudyType | None, facet("study_type")] = None
+    conditions: Annotated[
+        list[CleanStr],
+        IndexAs("text", facet="condition", suggest=True, boost=5.0, highlight=True),
+    ] = Field(default_factory=list)
+    keywords: Annotated[list[CleanStr], IndexAs("text", exact_values=True, boost=2.0)] = Field(
         default_factory=list
     )
-    keywords: Annotated[list[CleanStr], TEXT_FACET] = Field(default_factory=list)
     interventions: list[Intervention] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)
     sponsor: Organization | None = None
-    collaborators: list[Organization] = Field(default_factory=list)
+    # The sponsor is the organisation facet; collaborators are searched as text.
+    collaborators: Annotated[list[Organization], NoFacets()] = Field(default_factory=list)
     investigators: list[Investigator] = Field(default_factory=list)
     sponsor_stats: SponsorStats | None = None
     eligibility: Eligibility = Field(default_factory=Eligibility)

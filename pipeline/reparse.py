@@ -3,16 +3,14 @@
 For a new parser version: every source's raw store (the latest response of
 each URL) is parsed again into records files under
 ``<data_dir>/reparse/<run>/``, then a fresh index is filled from them and
-swapped in at once. On Elasticsearch ``migrate()`` builds a new versioned
-index and moves the alias atomically; on SQLite a new file is built beside
-the live one and renamed over it. Readers never see a half-built index.
+swapped in at once by the backend's ``rebuild()`` (Elasticsearch: a new
+versioned index and an atomic alias swap; SQLite: a new file built beside the
+live one and renamed over it). Readers never see a half-built index.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,10 +76,12 @@ def _all_records(summary: dict[str, Any]) -> Iterator[TrialRecord]:
 
 def rebuild_index(summary: dict[str, Any], backend: BackendConfig) -> dict[str, Any]:
     """Fill a new index from the reparsed records and swap it in."""
-    if backend.kind == "es":
-        report = _migrate_es(summary, backend)
-    else:
-        report = _rebuild_sqlite(summary, backend)
+    search = backend.open()
+    try:
+        # A callable, so a failed attempt can be started again from the files.
+        report = search.rebuild(lambda: _all_records(summary))
+    finally:
+        search.close()
     result = {
         "backend": backend.describe(),
         "indexed": report.indexed,
@@ -90,50 +90,3 @@ def rebuild_index(summary: dict[str, Any], backend: BackendConfig) -> dict[str, 
     }
     write_json(Path(summary["dir"]) / "index.json", result)
     return result
-
-
-def _migrate_es(summary: dict[str, Any], backend: BackendConfig) -> Any:
-    search = backend.open()
-    try:
-        migrate = getattr(search, "migrate", None)
-        if migrate is None:
-            from parsers.errors import ConfigurationError
-
-            raise ConfigurationError(f"{backend.describe()}: this backend cannot migrate()")
-        # A callable, so a failed attempt can be started again from the files.
-        return migrate(lambda: _all_records(summary)).report
-    finally:
-        search.close()
-
-
-def _rebuild_sqlite(summary: dict[str, Any], backend: BackendConfig) -> Any:
-    assert backend.path is not None
-    live = Path(backend.path)
-    building = live.with_name(live.name + ".rebuild")
-    for leftover in (building, *_sidecars(building)):
-        leftover.unlink(missing_ok=True)
-    fresh = BackendConfig("sqlite", path=building, alias=backend.alias).open()
-    try:
-        fresh.setup()
-        report = fresh.index_records(_all_records(summary))
-    finally:
-        fresh.close()
-    _checkpoint(building)
-    if live.exists():
-        # A stale write-ahead log beside the new file would be replayed into it.
-        _checkpoint(live)
-    live.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(building, live)
-    return report
-
-
-def _sidecars(path: Path) -> tuple[Path, Path]:
-    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-
-
-def _checkpoint(path: Path) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.close()

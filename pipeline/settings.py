@@ -45,7 +45,7 @@ class BackendConfig:
         return cls("sqlite", path=settings.sqlite_path, alias=settings.es_alias)
 
     def open(self) -> SearchBackend:
-        from index import open_backend
+        from index.factory import open_backend
 
         if self.kind == "es":
             return open_backend("es", url=self.url, alias=self.alias)

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from index.backend import SearchBackend, open_backend
+from index.backend import SearchBackend
+from index.factory import open_backend
 from tests.api.records import all_records
 
 

@@ -45,7 +45,7 @@ def expected_ctgov(subset: Path) -> list:
 def test_ingest_dags_make_trials_searchable_once(
     dag_env, sample_site, ctgov_api, ctgov_subset, es_server, es_index_name, tmp_path
 ):
-    from index import open_backend
+    from index.factory import open_backend
     from index.search_models import SearchRequest
     from parsers.listing import record_id
 
@@ -97,7 +97,7 @@ def test_ingest_dags_make_trials_searchable_once(
 
 
 def test_a_layout_change_fails_the_quality_gate_and_indexes_nothing(dag_env, sample_site, tmp_path):
-    from index import open_backend
+    from index.factory import open_backend
 
     conf = listing_conf(sample_site)
     airflow = session(dag_env, tmp_path)
@@ -140,7 +140,7 @@ def test_an_index_task_that_fails_while_elasticsearch_is_down_succeeds_on_retry(
     dag_env, sample_site, tmp_path
 ):
     from devtools import dev_es as devserver
-    from index import open_backend
+    from index.factory import open_backend
 
     # A private server, never the session's shared one: this test stops it.
     server = devserver.start_private()

@@ -94,3 +94,35 @@ def test_index_remove_missing_deletes_what_a_source_dropped(
     assert "deleted 1" in capsys.readouterr().out
     assert main(["search", "-f", "source=ctgov", "--path", db, "--backend", "sqlite"]) == 0
     assert capsys.readouterr().out.startswith("1 trials")
+
+
+def test_index_migrate_on_sqlite_rebuilds_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "t.sqlite"
+    sqlite = ["--backend", "sqlite", "--path", str(db)]
+    for name, records in (("all", contract_records()), ("few", contract_records()[:4])):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(r.to_json() + "\n" for r in records))
+        migrate = ["--migrate"] if name == "few" else []
+        assert main(["index", str(path), *migrate, *sqlite]) == 0
+    assert "sqlite: indexed 4, failed 0" in capsys.readouterr().out
+    assert main(["search", *sqlite]) == 0
+    assert capsys.readouterr().out.startswith("4 trials")
+    assert not db.with_name(db.name + ".rebuild").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "500"], "size: 500 is over the maximum page size of 100"),
+        (["-f", "colour=red"], "colour: unknown query parameter 'colour'"),
+        (["--radius", "5km"], "radius_km: radius needs near=LAT,LON"),
+    ],
+)
+def test_search_errors_name_the_parameter_as_the_api_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    db = str(tmp_path / "t.sqlite")
+    assert main(["search", *args, "--path", db, "--backend", "sqlite"]) == 1
+    assert message in capsys.readouterr().err

@@ -7,6 +7,7 @@ oracle (tests/index/oracle.py), so both backends agree with each other too.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -312,3 +313,60 @@ def test_facet_values(backend: SearchBackend, records: list[TrialRecord]) -> Non
 def test_health(backend: SearchBackend, records: list[TrialRecord]) -> None:
     health = backend.health()
     assert health["ok"] is True and health["count"] == len(records)
+
+
+def _rebuilt_set(records: list[TrialRecord]) -> list[TrialRecord]:
+    """What a rebuild brings: a few of the old trials (one changed) and new ones."""
+    kept = [r for r in records if r.id.startswith("test:")][:8]
+    changed = make_record(3, title="Renamed trial about gout", phases=["PHASE4"])
+    new = [make_record(n, title=f"Sarcoidosis trial {n}") for n in range(900, 912)]
+    return [*(r for r in kept if r.id != changed.id), changed, *new]
+
+
+def test_rebuild_replaces_the_whole_index(
+    backend: SearchBackend, records: list[TrialRecord]
+) -> None:
+    fresh = _rebuilt_set(records)
+    seen: list[int] = []
+    report = backend.rebuild(lambda: iter(fresh), progress=seen.append)
+    assert report.ok and report.indexed == len(fresh)
+    assert seen and seen[-1] == len(fresh)
+
+    # The same backend object answers from the new index: old ids are gone.
+    assert backend.count() == len(fresh)
+    assert backend.ids() == {r.id for r in fresh}
+    gone = {r.id for r in records} - {r.id for r in fresh}
+    assert gone and all(backend.get(i) is None for i in sorted(gone)[:5])
+    hits = backend.search(SearchRequest(q="sarcoidosis", size=100)).hits
+    assert {h.record.id for h in hits} == {f"test:T{n:04d}" for n in range(900, 912)}
+    got = backend.get("test:T0003")
+    assert got is not None and got.title == "Renamed trial about gout"
+
+    # Filters and facet counts follow the new contents, as the oracle says.
+    request = SearchRequest.parse({"filters": {"phase": ["PHASE4", "PHASE2"]}, "size": 100})
+    response = backend.search(request)
+    assert {h.record.id for h in response.hits} == oracle.expected_ids(fresh, request)
+    assert _facets(response) == oracle.expected_facets(fresh, request)
+    assert backend.suggest("condition", "zzz") == []
+
+
+def test_rebuild_twice_and_then_upsert(backend: SearchBackend, records: list[TrialRecord]) -> None:
+    backend.rebuild(lambda: iter(records[:5]))
+    report = backend.rebuild(lambda: iter(records[10:14]))
+    assert report.indexed == 4
+    assert backend.ids() == {r.id for r in records[10:14]}
+    assert backend.index_records(records[:1]).indexed == 1
+    assert backend.ids() == {r.id for r in [*records[10:14], records[0]]}
+
+
+def test_a_failed_rebuild_leaves_the_live_index_alone(
+    backend: SearchBackend, records: list[TrialRecord]
+) -> None:
+    def broken() -> Iterator[TrialRecord]:
+        yield from records[:3]
+        raise RuntimeError("the reparsed files went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        backend.rebuild(broken)
+    assert backend.count() == len(records)
+    assert backend.ids() == {r.id for r in records}

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from devtools import dev_es as devserver
-from index.errors import IndexingInterrupted
+from index.backend import IndexingInterrupted
 from index.es_backend import ElasticsearchBackend
 from parsers.records import TrialRecord
 from tests.index.factory import make_record

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from index.errors import IndexingInterrupted
+from index.backend import IndexingInterrupted
 from index.es_backend import ElasticsearchBackend
 from index.es_bulk import bulk_index
 from index.es_mapping import MAPPING_VERSION

@@ -59,16 +59,6 @@ def test_partial_date_bounds() -> None:
         SearchRequest.parse({"start_date_from": "2022", "start_date_to": "2021"})
 
 
-def test_from_params_routes_facets_to_filters() -> None:
-    request = SearchRequest.from_params(
-        [("q", "myeloma"), ("phase", "PHASE2"), ("phase", "PHASE3"), ("facets", "phase,status")]
-    )
-    assert request.filters == {"phase": ["PHASE2", "PHASE3"]}
-    assert request.facet_names() == ["phase", "status"]
-    with pytest.raises(SearchRequestError, match="unknown parameter"):
-        SearchRequest.from_params([("colour", "red")])
-
-
 def test_suggest_facets_come_from_the_record_markers() -> None:
     assert set(SUGGEST_FACETS) == {"condition", "intervention", "sponsor"}
     assert set(SUGGEST_FACETS) <= set(FACETS)

@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--migrate",
         action="store_true",
-        help="Elasticsearch: build a new index from these files and swap the alias to it",
+        help="build a new index from these files alone and swap it in (Elasticsearch: a new "
+        "versioned index behind the alias; SQLite: a new file renamed over the old one)",
     )
     p.add_argument(
         "--remove-missing",
@@ -43,7 +44,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.configured import open_configured
+    from index.factory import open_configured
     from index.loader import index_files, read_record_files
     from index.reconcile import remove_missing
 

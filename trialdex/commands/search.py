@@ -46,9 +46,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from index.configured import open_configured
     from index.errors import SearchRequestError
-    from index.search_models import SearchRequest
+    from index.factory import open_configured
+    from index.query_params import parse_params
 
     params: list[tuple[str, str]] = []
     for item in args.filter:
@@ -67,13 +67,15 @@ def run(args: argparse.Namespace) -> int:
     ]:
         if value is not None:
             params.append((key, value))
+    # Checked before the backend opens: the same rules and messages as the API's.
+    request = None if args.suggest else parse_params(params)
     backend = open_configured(settings_of(args))
     try:
-        if args.suggest:
+        if request is None:
             for value in backend.suggest(args.suggest, args.q or "", args.size):
                 print(value)
             return 0
-        response = backend.search(SearchRequest.from_params(params))
+        response = backend.search(request)
     finally:
         backend.close()
     if args.json:
