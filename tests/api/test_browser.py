@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.api.records import RICH_ID
 from tests.conftest import REPO
+from tests.served import trialdex_serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,44 +35,12 @@ OUTPUT = REPO / "test-output" / "browser"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(sqlite_path: Path) -> Iterator[str]:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "ELASTICSEARCH_URL"}
-    command = [sys.executable, "-m", "trialdex.cli", "serve", "--backend", "sqlite"]
-    command += ["--path", str(sqlite_path), "--port", str(port)]
-    proc = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"trialdex serve exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("trialdex serve did not answer within 60 s")
-            time.sleep(0.2)
+    options = ["--backend", "sqlite", "--path", str(sqlite_path)]
+    with trialdex_serve(options, cwd=REPO, env=env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from pipeline.partitions import Partition
 from pipeline.settings import PipelineSettings
 from tests.conftest import REPO
 from tests.pipeline.records import record
+from tests.served import trialdex_serve
 
 TITLES = {f"Trial number {n}" for n in range(3)}
 
@@ -77,45 +76,10 @@ def test_search_from_another_directory_reads_the_data_home(home: Path, elsewhere
     assert not (elsewhere / "var").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(home: Path, elsewhere: Path) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trialdex.cli", "serve", "--port", str(port)],
-        cwd=elsewhere,
-        env=_env(home),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"trialdex serve exited: {proc.stderr.read() if proc.stderr else ''}")
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "trialdex serve did not answer within 60 s"
-            time.sleep(0.2)
+    with trialdex_serve([], cwd=elsewhere, env=_env(home)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_serve_from_another_directory_serves_the_data_home(
