@@ -290,9 +290,7 @@ class Config:
 
     def describe_index(self) -> str:
         """Where the index is, safe to log (credentials in a URL are masked)."""
-        if self.backend == "sqlite":
-            return f"SQLite {self.sqlite_path}"
-        return f"Elasticsearch {mask_url(self.elasticsearch_url or '')} alias {self.es_alias}"
+        return describe_index(self.backend, self.elasticsearch_url, self.sqlite_path, self.es_alias)
 
 
 def settings_table() -> str:
@@ -378,6 +376,15 @@ def load(
         contact_url=str(value("contact_url") or DEFAULT_CONTACT_URL),
         ctgov_base_url=str(value("ctgov_base_url") or DEFAULT_CTGOV_BASE_URL).rstrip("/"),
     )
+
+
+def describe_index(
+    backend: BackendKind, url: str | None, sqlite_path: Path | None, alias: str
+) -> str:
+    """Where an index is, safe to log (credentials in a URL are masked)."""
+    if backend == "sqlite":
+        return f"SQLite {sqlite_path}"
+    return f"Elasticsearch {mask_url(url or '')} alias {alias}"
 
 
 def mask_url(url: str) -> str:

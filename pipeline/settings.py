@@ -53,9 +53,7 @@ class BackendConfig:
 
     def describe(self) -> str:
         """Where the index is, safe to log (credentials in a URL are masked)."""
-        if self.kind == "sqlite":
-            return f"SQLite {self.path}"
-        return f"Elasticsearch {config.mask_url(self.url or '')} alias {self.alias}"
+        return config.describe_index(self.kind, self.url, self.path, self.alias)
 
 
 @dataclass(frozen=True)
