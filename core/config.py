@@ -132,6 +132,30 @@ SETTINGS: tuple[Setting, ...] = (
         'quality-gate thresholds as JSON, e.g. `{"max_coverage_drop": 0.2}` (param `thresholds`)',
     ),
     Setting(
+        "max_fetch_failure_share",
+        "TRIALDEX_MAX_FETCH_FAILURE_SHARE",
+        "trialdex_max_fetch_failure_share",
+        "`0.25`",
+        "a crawl whose requests fail beyond this share (HTTP 5xx/429 after retries, "
+        "connection errors) fails its task (param of the same name)",
+    ),
+    Setting(
+        "reconcile_max_missing",
+        "TRIALDEX_RECONCILE_MAX_MISSING",
+        "trialdex_reconcile_max_missing",
+        "`0.10`",
+        "reconcile fails when more of the trials a source states or lists are not searchable "
+        "than this share of them (param of the same name)",
+    ),
+    Setting(
+        "reconcile_max_extra",
+        "TRIALDEX_RECONCILE_MAX_EXTRA",
+        "trialdex_reconcile_max_extra",
+        "`0.10`",
+        "reconcile fails when more trials are searchable than the source states or lists, "
+        "beyond this share of them (param of the same name)",
+    ),
+    Setting(
         "listing_sites",
         None,
         "trialdex_listing_sites",
@@ -312,6 +336,17 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+README_TABLE_START = "<!-- settings table: generated from core.config -->\n"
+README_TABLE_END = "\n<!-- end of settings table -->"
+
+
+def readme_with_settings_table(readme: str) -> str:
+    """``readme`` with its generated settings table replaced by the current one."""
+    start = readme.index(README_TABLE_START) + len(README_TABLE_START)
+    end = readme.index(README_TABLE_END)
+    return readme[:start] + settings_table() + readme[end:]
+
+
 def _given(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
@@ -452,3 +487,11 @@ def recorded_dev_es_url() -> str | None:
     except OSError:
         return None
     return url
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python -m core.config README.md: rewrite the README's settings table.
+    target = Path(sys.argv[1])
+    target.write_text(readme_with_settings_table(target.read_text(encoding="utf-8")))

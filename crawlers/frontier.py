@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +73,7 @@ class CrawlSummary:
     last_response_id: int | None = None
     raw_dir: str = ""
     finish_reason: str = ""  # Scrapy's: "finished", "shutdown", ...
+    log: str = ""  # the crawl's Scrapy log file
     stats: dict[str, Any] = field(default_factory=dict)  # the crawl's Scrapy stats
     seconds: float = 0.0
 
@@ -89,10 +90,22 @@ class CrawlSummary:
 
     @classmethod
     def from_json(cls, text: str) -> CrawlSummary:
-        data: dict[str, Any] = json.loads(text)
-        data["failed"] = [tuple(x) for x in data.get("failed", [])]
-        data["skipped"] = [tuple(x) for x in data.get("skipped", [])]
-        return cls(**data)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrawlSummary:
+        """A summary from its JSON form; fields a summary of another version lacks (or
+        has in excess) are defaulted (or left out), so old run files stay readable."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["failed"] = [tuple(x) for x in values.get("failed") or []]
+        values["skipped"] = [tuple(x) for x in values.get("skipped") or []]
+        for name in ("run_id", "fetched", "unchanged"):
+            values.setdefault(name, 0)
+        values.setdefault("source", "")
+        values.setdefault("resumed", False)
+        values.setdefault("finished", False)
+        return cls(**values)
 
     def lines(self) -> list[str]:
         """The human summary printed by ``trialdex crawl listing``."""

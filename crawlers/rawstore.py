@@ -216,6 +216,21 @@ class RawStore:
             params = (source,)
         yield from (_row(row) for row in self._db().execute(sql + " ORDER BY r.id", params))
 
+    def iter_checked_since(
+        self, when: datetime, source: str | None = None
+    ) -> Iterator[RawResponse]:
+        """The latest response of every URL fetched or found unchanged at ``when`` or later:
+        everything a crawl that started then saw, new to the store or not."""
+        sql = (
+            "SELECT r.* FROM latest l JOIN responses r ON r.id = l.response_id"
+            " WHERE l.checked_at >= ?"
+        )
+        params: tuple[str, ...] = (when.astimezone(UTC).isoformat(),)
+        if source is not None:
+            sql += " AND r.source = ?"
+            params += (source,)
+        yield from (_row(row) for row in self._db().execute(sql + " ORDER BY r.id", params))
+
     def iter_since(self, after_id: int, source: str | None = None) -> Iterator[RawResponse]:
         """Responses stored after a given response id: the increment of one crawl run."""
         sql = "SELECT * FROM responses WHERE id > ?"

@@ -129,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = _summary_from_stats(args.spider, raw_dir, after_id, stats)
         summary.failed = failures
     summary.raw_dir = str(raw_dir)
+    summary.log = str(raw_dir / "logs" / f"{spider_cls.name}.log")
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.stats = stats
     summary.seconds = round(time.monotonic() - started, 2)

@@ -104,6 +104,23 @@ def resolved(params: Mapping[str, Any] | None = None) -> config.Config:
     return config.load(overrides, variables=variable)
 
 
+def share(key: str, params: Mapping[str, Any] | None, default: float) -> float:
+    """A share (0..1) setting for a task: the run's param of the same name, the Variable,
+    the environment, else ``default``."""
+    from parsers.errors import ConfigurationError
+
+    value = config.raw_value(key, {key: _param(params, key)}, variables=variable)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not 0.0 <= number <= 1.0:
+        raise ConfigurationError(f"{key}={value!r}: expected a share between 0 and 1")
+    return number
+
+
 def pipeline_settings(params: Mapping[str, Any] | None = None) -> PipelineSettings:
     """Everything a task needs besides its source's own settings."""
     settings = resolved(params)

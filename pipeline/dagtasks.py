@@ -58,15 +58,20 @@ def source_for(name: str, params: Params) -> Source:
 
 
 def fetch_since(params: Params, partition: Partition) -> datetime | None:
-    """``since`` of a fetch: the param; none (everything) for ``full_harvest`` or when no
-    earlier interval ever succeeded (the first run); else the interval start. Sources
+    """``since`` of a fetch: the param; none (everything) for ``full_harvest`` or the first
+    run; else the end of the last interval whose fetch completed (so a failed day is
+    fetched again by the next run), or the interval start if that is earlier. Sources
     that cannot fetch by date (listing sites revalidate every page) ignore it."""
+    from pipeline.crawl import fetched_through
     from pipeline.quality import has_earlier_success
 
     if params.get("full_harvest"):
         return None
     if params.get("since"):
         return parse_moment(str(params["since"]))
+    complete = fetched_through(partition)
+    if complete is not None:
+        return min(complete, partition.start)
     return partition.start if has_earlier_success(partition) else None
 
 
@@ -80,8 +85,18 @@ def crawl(source_name: str, params: Params, start: datetime, end: datetime) -> d
     log.info(
         "fetching %s (since %s) into %s", source.name, since or "the beginning", partition.raw_dir
     )
-    result = step.crawl_source(partition, source, since=since)
-    log.info("crawl: %s", result)
+    share = conf.share("max_fetch_failure_share", params, 0.25)
+    result = step.crawl_source(partition, source, since=since, max_failure_share=share)
+    log.info(
+        "crawl of %s: %d response(s) in this run's increment, %d new to the raw store, "
+        "%d failed fetch(es)%s; Scrapy log: %s",
+        source.name,
+        result["responses"],
+        result["new_responses"],
+        result["fetch_failures"],
+        " (full fetch)" if result["full"] else "",
+        result["crawl_log"] or "none",
+    )
     return result
 
 
@@ -91,7 +106,14 @@ def parse(source_name: str, params: Params, start: datetime, end: datetime) -> d
     settings = conf.pipeline_settings(params)
     source = source_for(source_name, params)
     result = step.parse_source(_partition(settings, source.name, start, end), source)
-    log.info("parse: %s", result)
+    log.info(
+        "parse of %s: %s page(s), %s record(s), %s quarantined (%s)",
+        source.name,
+        result["pages"],
+        result["records"],
+        result["quarantined"],
+        result["quarantine_path"],
+    )
     return result
 
 
@@ -101,7 +123,11 @@ def reconcile(source_name: str, params: Params, start: datetime, end: datetime) 
     settings = conf.pipeline_settings(params)
     source = source_for(source_name, params)
     report = step.reconcile_source(
-        _partition(settings, source.name, start, end), settings.index, source
+        _partition(settings, source.name, start, end),
+        settings.index,
+        source,
+        max_missing=conf.share("reconcile_max_missing", params, 0.10),
+        max_extra=conf.share("reconcile_max_extra", params, 0.10),
     )
     log.info("reconcile: %s", step.describe(report))
     return report
@@ -114,8 +140,21 @@ def quality_gate(source: str, params: Params, start: datetime, end: datetime) ->
     from pipeline import quality
 
     settings = conf.pipeline_settings(params)
-    verdict = quality.quality_gate(_partition(settings, source, start, end), settings.thresholds)
-    log.info("quality gate passed: %s", verdict.get("note") or verdict.get("stats"))
+    verdict = quality.quality_gate(
+        _partition(settings, source, start, end),
+        settings.thresholds,
+        accept=bool(params.get("accept_layout_change")),
+    )
+    stats = verdict["stats"]
+    log.info(
+        "quality gate of %s passed%s: %s item(s), failure rate %.1f%%, against %s%s",
+        source,
+        " (change accepted by the operator)" if verdict.get("accepted") else "",
+        stats.get("items", 0),
+        100 * float(stats.get("failure_rate", 0.0)),
+        verdict.get("baseline") or "no earlier run",
+        f"; {verdict['note']}" if verdict.get("note") else "",
+    )
     return {"source": source, "passed": True, "baseline": verdict.get("baseline")}
 
 
@@ -128,7 +167,23 @@ def index(source: str, params: Params, start: datetime, end: datetime) -> dict[s
     result = indexing.index_partition(
         partition, settings.index, max_failures=int(params.get("max_index_failures") or 0)
     )
-    log.info("index: %s", result)
+    log.info(
+        "index of %s: %s indexed, %s failed%s",
+        source,
+        result.get("indexed"),
+        result.get("failed"),
+        f" (failures in {result['failures_path']})" if result.get("failed") else "",
+    )
+    return result
+
+
+def record_baseline(source: str, params: Params, start: datetime, end: datetime) -> dict[str, Any]:
+    """The run passed the gate and was indexed: it becomes the gate's baseline."""
+    from pipeline import quality
+
+    settings = conf.pipeline_settings(params)
+    result = quality.advance_baseline(_partition(settings, source, start, end))
+    log.info("baseline of %s is now the run of %s", source, result["baseline"])
     return result
 
 

@@ -1,4 +1,5 @@
-"""The one shape of every ingest DAG: crawl -> parse -> quality_gate -> index -> reconcile.
+"""The one shape of every ingest DAG:
+crawl -> parse -> quality_gate -> index -> record_baseline -> reconcile.
 
 DAG files call `ingest_dag` with what differs between sources (the DAG id, the
 schedule, the documentation, the source's own params); the five tasks, their
@@ -12,6 +13,26 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, default_args, ingest_params
+
+
+def verdict_params() -> dict[str, Any]:
+    """Params that set how strictly a run is judged; empty ones fall back to the settings."""
+    from airflow.sdk import Param
+
+    def share(description: str) -> Any:
+        return Param(None, type=["null", "number"], minimum=0, maximum=1, description=description)
+
+    return {
+        "accept_layout_change": Param(
+            False,
+            type="boolean",
+            description="Accept that the source changed: the quality gate passes this run, "
+            "clears the source's alarm and the run becomes the new baseline",
+        ),
+        "max_fetch_failure_share": share("Share of failed requests that fails the crawl"),
+        "reconcile_max_missing": share("Share of the source's trials allowed not searchable"),
+        "reconcile_max_extra": share("Share of searchable trials allowed beyond the source's"),
+    }
 
 
 def ingest_dag(
@@ -35,7 +56,7 @@ def ingest_dag(
         default_args=default_args(),
         doc_md=doc_md,
         tags=[*TAGS, "ingest", *tags],
-        params={**ingest_params(), **params},
+        params={**ingest_params(), **verdict_params(), **params},
     ) as dag:
 
         @task
@@ -63,10 +84,16 @@ def ingest_dag(
             return dagtasks.index(source, context["params"], *dagtasks.interval(context))
 
         @task
-        def reconcile(indexed: Any, **context: Any) -> dict[str, Any]:
+        def record_baseline(indexed: Any, **context: Any) -> dict[str, Any]:
+            from pipeline import dagtasks
+
+            return dagtasks.record_baseline(source, context["params"], *dagtasks.interval(context))
+
+        @task
+        def reconcile(baseline: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.reconcile(source, context["params"], *dagtasks.interval(context))
 
-        reconcile(index(quality_gate(parse(crawl()))))
+        reconcile(record_baseline(index(quality_gate(parse(crawl())))))
     return dag

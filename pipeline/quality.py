@@ -5,6 +5,18 @@ find less. The gate therefore compares this run with the previous successful
 one (the latest earlier interval in the source's state file) and fails,
 naming each metric, when the parse-failure rate rises or the share of records
 carrying a key field falls beyond the thresholds.
+
+An alarm stays up. The gate judges the state of the source, not only what
+was new in the run: when a run fails, the source's state file keeps the
+alarm, and a later run that parsed nothing new (the changed pages answer 304,
+or hash the same) fails again, naming the run that raised it. The alarm
+clears when a run's pages parse well again, or when an operator accepts the
+change (the run param ``accept_layout_change``): the accepted run passes and
+becomes the new baseline.
+
+The baseline moves in its own step (`advance_baseline`, after the run was
+indexed), never inside the gate or reconcile: a run that fails later is never
+compared against.
 """
 
 from __future__ import annotations
@@ -127,16 +139,38 @@ def has_earlier_success(partition: Partition) -> bool:
     return any(key < partition.key for key in state.get("runs", {}))
 
 
-def quality_gate(partition: Partition, thresholds: GateThresholds) -> dict[str, Any]:
-    """Judge the partition's stats.json; raise `QualityGateError` naming every bad metric."""
+ALARM = "alarm"
+
+
+def quality_gate(
+    partition: Partition, thresholds: GateThresholds, *, accept: bool = False
+) -> dict[str, Any]:
+    """Judge the partition's stats.json; raise `QualityGateError` naming every bad metric.
+
+    ``accept``: the operator accepts the source's change; the run passes and clears
+    the alarm (its problems are still written to gate.json)."""
     stats: dict[str, Any] = read_json(partition.dir / "stats.json")
     if stats is None:
         raise QualityGateError(f"{partition.describe()}: no stats.json (run the parse step first)")
     verdict: dict[str, Any] = {"stats": stats, "thresholds": thresholds.to_dict()}
     items = int(stats.get("items", 0))
+    alarm = _alarm(partition)
     if items == 0:
+        if alarm is not None and not accept:
+            verdict.update(passed=False, problems=alarm["problems"], alarm=alarm)
+            write_json(partition.path("gate.json"), verdict)
+            raise QualityGateError(
+                f"quality gate failed for {partition.describe()}: nothing new was parsed, and "
+                f"the source still fails as it did in the run of {alarm['run']}: "
+                + "; ".join(alarm["problems"])
+                + ". Fix the parser and trigger trialdex_reparse, or accept the change with "
+                "the run param accept_layout_change."
+            )
         # A quiet day: nothing changed at the source, so nothing to judge.
         verdict.update(passed=True, note="nothing new was parsed in this run")
+        if accept:
+            _set_alarm(partition, None)
+            verdict["accepted"] = True
         write_json(partition.path("gate.json"), verdict)
         return verdict
     base = baseline_for(partition, thresholds) if _comparable(stats, thresholds) else None
@@ -148,16 +182,57 @@ def quality_gate(partition: Partition, thresholds: GateThresholds) -> dict[str, 
         passed=not problems,
         problems=[p.describe() for p in problems],
     )
+    if problems and accept:
+        verdict.update(passed=True, accepted=True)
     write_json(partition.path("gate.json"), verdict)
-    if problems:
+    if problems and not accept:
+        _set_alarm(partition, {"run": partition.key, "problems": verdict["problems"]})
         against = f" against the run of {base[0]}" if base else ""
         raise QualityGateError(
             f"quality gate failed for {partition.describe()}{against}: "
             + "; ".join(p.describe() for p in problems)
             + f". The source may have changed its layout; failed pages are in "
-            f"{partition.dir / 'quarantine.jsonl'}. Nothing from this run was indexed."
+            f"{partition.dir / 'quarantine.jsonl'}. Nothing from this run was indexed. "
+            "Fix the parser and trigger trialdex_reparse, or accept the change with the "
+            "run param accept_layout_change."
         )
+    _set_alarm(partition, None)
     return verdict
+
+
+def _alarm(partition: Partition) -> dict[str, Any] | None:
+    """The source's standing alarm, unless this very run raised it (a rerun judges afresh)."""
+    state = read_json(partition.state_file, {}) or {}
+    alarm: dict[str, Any] | None = state.get(ALARM)
+    if alarm is None or alarm.get("run") == partition.key:
+        return None
+    return alarm
+
+
+def _set_alarm(partition: Partition, alarm: dict[str, Any] | None) -> None:
+    state = read_json(partition.state_file, {}) or {}
+    if state.get(ALARM) == alarm:
+        return
+    if alarm is None:
+        state.pop(ALARM, None)
+    else:
+        state[ALARM] = alarm
+    state.setdefault("source", partition.source)
+    write_json(partition.state_file, state)
+
+
+def advance_baseline(partition: Partition) -> dict[str, Any]:
+    """The baseline step: a run that passed the gate and was indexed becomes the baseline
+    of later runs. Anything else raises: such a run is never compared against."""
+    gate = read_json(partition.dir / "gate.json")
+    if not (gate or {}).get("passed"):
+        raise QualityGateError(
+            f"{partition.describe()}: the run did not pass the quality gate; not a baseline"
+        )
+    if read_json(partition.dir / "index.json") is None:
+        raise QualityGateError(f"{partition.describe()}: the run was not indexed; not a baseline")
+    record_success(partition)
+    return {"source": partition.source, "baseline": partition.key}
 
 
 def record_success(partition: Partition) -> None:
@@ -168,5 +243,5 @@ def record_success(partition: Partition) -> None:
     state = read_json(partition.state_file, {}) or {}
     runs: dict[str, Any] = dict(state.get("runs", {}))
     runs[partition.key] = {"stats": stats}
-    kept = dict(sorted(runs.items())[-STATE_KEEP:])
-    write_json(partition.state_file, {"source": partition.source, "runs": kept})
+    state.update(source=partition.source, runs=dict(sorted(runs.items())[-STATE_KEEP:]))
+    write_json(partition.state_file, state)

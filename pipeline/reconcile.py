@@ -1,9 +1,21 @@
 """Reconcile step: what the source says it has against what is searchable.
 
 A source states totals (ClinicalTrials.gov's ``totalCount``, a listing page's
-"<N> <Condition> Trials"); the index holds what the pipeline managed to get
-there. The difference is reported (never silently accepted) and the run's
-stats become the quality baseline for later runs.
+"<N> <Condition> Trials") and may list its trials (a listing site's cards);
+the index holds what the pipeline managed to get there. Two numbers judge the
+run, each as a share of what the source states (the listed trials when it
+lists them, else its stated total):
+
+* **missing**: trials the source lists but that are not searchable, trials
+  this run parsed that are not searchable, or (when it only states a total)
+  how far the searchable count falls short of it;
+* **extra**: searchable trials the source no longer lists, or how far the
+  searchable count exceeds its stated total.
+
+Beyond ``max_missing`` or ``max_extra`` the step fails, naming the ids (up to
+`SHOWN_IDS` of them; the counts are complete). Everything is written to
+``reconcile.json`` either way. The quality baseline is not this step's
+business (`pipeline.quality.advance_baseline`).
 """
 
 from __future__ import annotations
@@ -11,13 +23,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from parsers.errors import TrialdexError
 from parsers.records import read_records
 from pipeline.partitions import Partition, write_json
-from pipeline.quality import record_success
 from pipeline.settings import BackendConfig
 from sources.base import Source, common_prefix
 
 SHOWN_IDS = 50  # ids listed in the report; the counts are always complete
+
+
+class ReconcileError(TrialdexError):
+    """What is searchable differs from what the source states beyond the thresholds."""
 
 
 def _searchable(backend: BackendConfig, source_name: str, prefix: str | None) -> set[str]:
@@ -43,8 +59,11 @@ def reconcile(
     stated_detail: dict[str, Any] | None = None,
     listed_ids: Iterable[str] | None = None,
     id_prefix: str | None = None,
+    max_missing: float = 0.10,
+    max_extra: float = 0.10,
 ) -> dict[str, Any]:
-    """Compare stated totals, the partition's records and the index; write reconcile.json."""
+    """Compare stated totals, the partition's records and the index; write reconcile.json;
+    raise `ReconcileError` beyond the thresholds (see the module docstring)."""
     searchable = _searchable(backend, source_name, id_prefix)
     parsed = _partition_ids(partition)
     not_indexed = sorted(set(parsed) - searchable)
@@ -61,17 +80,64 @@ def reconcile(
     }
     if stated_detail:
         report["stated_detail"] = stated_detail
+    missing = set(not_indexed)
+    extra: set[str] = set()
+    shortfall = surplus = 0
+    base = stated_total
     if listed_ids is not None:
         listed = set(listed_ids)
-        missing = sorted(listed - searchable)
+        not_listed = sorted(listed - searchable)
+        missing |= set(not_listed)
+        extra = searchable - listed
+        base = len(listed)
         report.update(
             listed=len(listed),
-            listed_not_searchable=len(missing),
-            listed_not_searchable_ids=missing[:SHOWN_IDS],
+            listed_not_searchable=len(not_listed),
+            listed_not_searchable_ids=not_listed[:SHOWN_IDS],
         )
+    elif stated_total is not None:
+        shortfall = max(stated_total - len(searchable), 0)
+        surplus = max(len(searchable) - stated_total, 0)
+    report.update(
+        missing=max(len(missing), shortfall),
+        missing_ids=sorted(missing)[:SHOWN_IDS],
+        extra=max(len(extra), surplus),
+        extra_ids=sorted(extra)[:SHOWN_IDS],
+        thresholds={"max_missing": max_missing, "max_extra": max_extra},
+    )
     write_json(partition.path("reconcile.json"), report)
-    record_success(partition)
+    problems = _problems(report, base, max_missing, max_extra)
+    if problems:
+        raise ReconcileError(
+            f"reconcile failed for {partition.describe()} ({backend.describe()}): "
+            + "; ".join(problems)
+            + f". Details in {partition.dir / 'reconcile.json'}"
+        )
     return report
+
+
+def _problems(
+    report: dict[str, Any], base: int | None, max_missing: float, max_extra: float
+) -> list[str]:
+    """What is out of bounds, each with its count, its share, the allowed share and ids."""
+    if not base:
+        # The source states nothing to compare with; only parsed-but-not-searchable counts.
+        base = report["partition_records"]
+    if not base:
+        return []
+    found = []
+    for kind, allowed, what in (
+        ("missing", max_missing, "of the source's trials are not searchable"),
+        ("extra", max_extra, "searchable trials are not stated by the source"),
+    ):
+        count = int(report[kind])
+        if count / base > allowed:
+            ids = report[f"{kind}_ids"]
+            shown = f": {', '.join(ids)}" + (" ..." if count > len(ids) else "") if ids else ""
+            found.append(
+                f"{count} {what} ({count / base:.1%} of {base}; allowed {allowed:.0%}){shown}"
+            )
+    return found
 
 
 def describe(report: dict[str, Any]) -> str:
@@ -90,7 +156,12 @@ def describe(report: dict[str, Any]) -> str:
 
 
 def reconcile_source(
-    partition: Partition, backend: BackendConfig, source: Source
+    partition: Partition,
+    backend: BackendConfig,
+    source: Source,
+    *,
+    max_missing: float = 0.10,
+    max_extra: float = 0.10,
 ) -> dict[str, Any]:
     """Reconcile with what ``source`` states about itself now."""
     stated = source.stated(partition.raw_dir)
@@ -102,4 +173,6 @@ def reconcile_source(
         stated_detail=stated.detail,
         listed_ids=stated.listed_ids,
         id_prefix=stated.id_prefix or common_prefix(_partition_ids(partition)),
+        max_missing=max_missing,
+        max_extra=max_extra,
     )

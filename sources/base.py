@@ -93,6 +93,12 @@ class Source(Protocol):
         """The ``source.name`` of this source's records in the index."""
         ...
 
+    @property
+    def fetch_is_chain(self) -> bool:
+        """Whether each page's URL comes from the previous page (a paged API), so that one
+        failed page leaves the fetch incomplete."""
+        ...
+
     def fetch(self, raw_dir: Path, *, since: datetime | None) -> CrawlSummary:
         """Fetch into ``raw_dir`` (what changed since ``since``, when the source can say).
 

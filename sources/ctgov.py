@@ -29,6 +29,7 @@ class CtgovSource:
     page_size: int = 1000
     name: str = NAME
     index_source: str = NAME
+    fetch_is_chain: bool = True  # pages follow nextPageToken
 
     def fetch(self, raw_dir: Path, *, since: datetime | None) -> CrawlSummary:
         from crawlers.ctgov_cli import harvest_crawl

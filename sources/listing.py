@@ -37,6 +37,7 @@ _STATED = re.compile(r"^\s*(\d[\d,]*)\s+(?:\S+\s+){0,8}?Trials\b")
 class ListingSource:
     site: ListingSite
     index_source: str = INDEX_SOURCE
+    fetch_is_chain: bool = False
 
     @property
     def name(self) -> str:

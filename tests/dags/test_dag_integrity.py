@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
-INGEST_TASKS = ["crawl", "parse", "quality_gate", "index", "reconcile"]
+INGEST_TASKS = ["crawl", "parse", "quality_gate", "index", "record_baseline", "reconcile"]
 ASSET = "trialdex://index/trials"
 
 
