@@ -23,6 +23,7 @@ trialdex_ingest_ctgov = ingest_dag(
     "ctgov",
     dag_id="trialdex_ingest_ctgov",
     schedule="@daily",
+    description="Daily incremental harvest of ClinicalTrials.gov (API v2) into the search index",
     doc_md=__doc__,
     tags=["ctgov"],
     params={

@@ -26,6 +26,7 @@ for _site in listing_sites_for_dags().values():
         _site.source,
         dag_id=_site.dag_id,
         schedule=_site.schedule,
+        description=f"Crawl the trial listing site {_site.name!r} politely into the search index",
         doc_md=__doc__,
         tags=["listing"],
         params={
