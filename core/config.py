@@ -198,6 +198,43 @@ SETTINGS: tuple[Setting, ...] = (
         "the longest delay between two retries",
     ),
     Setting(
+        "crawl_timeout_hours",
+        "TRIALDEX_CRAWL_TIMEOUT_HOURS",
+        None,
+        "`6`",
+        "execution timeout of crawl tasks and of the reparse DAG's tasks, which read whole "
+        "sources (read by the DAG processor)",
+    ),
+    Setting(
+        "task_timeout_hours",
+        "TRIALDEX_TASK_TIMEOUT_HOURS",
+        None,
+        "`1`",
+        "execution timeout of every other DAG task (read by the DAG processor)",
+    ),
+    Setting(
+        "dagrun_timeout_hours",
+        "TRIALDEX_DAGRUN_TIMEOUT_HOURS",
+        None,
+        "`12`",
+        "how long one DAG run may take before the scheduler fails it (read by the DAG processor)",
+    ),
+    Setting(
+        "failure_notifier",
+        "TRIALDEX_FAILURE_NOTIFIER",
+        "trialdex_failure_notifier",
+        "log at ERROR",
+        "the Airflow notifier class (import path) told of every failed task or DAG run, "
+        "e.g. `airflow.providers.smtp.notifications.smtp.SmtpNotifier`",
+    ),
+    Setting(
+        "failure_notifier_kwargs",
+        "TRIALDEX_FAILURE_NOTIFIER_KWARGS",
+        "trialdex_failure_notifier_kwargs",
+        "`{}`",
+        'the notifier\'s keyword arguments as a JSON object, e.g. `{"to": "ops@example.org"}`',
+    ),
+    Setting(
         "corpus",
         "TRIALDEX_CORPUS",
         None,

@@ -12,7 +12,8 @@ from typing import Any
 
 from airflow.sdk import Asset, dag, task
 
-from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params, default_args
+from pipeline import dagdocs
+from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params, dag_args
 
 
 @dag(
@@ -20,13 +21,14 @@ from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params,
     schedule=[Asset(INDEX_ASSET_URI)],
     start_date=START_DATE,
     catchup=False,
-    default_args=default_args(),
+    **dag_args(),
+    description="After each index update: searchable trials per source and facet counts",
     doc_md=__doc__,
     tags=[*TAGS, "report"],
     params=common_params(),
 )
 def trialdex_index_report() -> None:
-    @task
+    @task(doc_md=dagdocs.REPORT)
     def report(**context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 

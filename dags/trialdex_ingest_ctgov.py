@@ -2,10 +2,10 @@
 ### Trialdex: ingest ClinicalTrials.gov
 
 Daily and incremental: each run harvests the API v2 studies updated since the
-start of its data interval (everything on the first run, or with the param
-`full_harvest`), then
+last complete harvest (normally the start of its data interval; everything on
+the first run, or with the param `full_harvest`), then
 
-crawl -> parse -> quality_gate -> index -> reconcile.
+crawl -> parse -> quality_gate -> index -> record_baseline -> reconcile.
 
 Files of a run live under `<data_dir>/runs/ctgov/<interval>/`; rerunning an
 interval overwrites them with the same content and upserts the same records.
@@ -23,6 +23,7 @@ trialdex_ingest_ctgov = ingest_dag(
     "ctgov",
     dag_id="trialdex_ingest_ctgov",
     schedule="@daily",
+    description="Daily incremental harvest of ClinicalTrials.gov (API v2) into the search index",
     doc_md=__doc__,
     tags=["ctgov"],
     params={

@@ -7,7 +7,7 @@ environment form `AIRFLOW_VAR_TRIALDEX_LISTING_SITES` when DAGs are parsed;
 the default is the local `sample` site). Each run crawls the site politely into
 its raw store, then
 
-crawl -> parse -> quality_gate -> index -> reconcile.
+crawl -> parse -> quality_gate -> index -> record_baseline -> reconcile.
 
 The quality gate fails the run when the parse-failure rate rises or a key
 field's coverage falls against the previous run: a site that changed its
@@ -26,6 +26,7 @@ for _site in listing_sites_for_dags().values():
         _site.source,
         dag_id=_site.dag_id,
         schedule=_site.schedule,
+        description=f"Crawl the trial listing site {_site.name!r} politely into the search index",
         doc_md=__doc__,
         tags=["listing"],
         params={

@@ -14,7 +14,16 @@ from typing import Any
 
 from airflow.sdk import Asset, dag, task
 
-from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params, default_args
+from pipeline import dagdocs
+from pipeline.dagconfig import (
+    INDEX_ASSET_URI,
+    SQLITE_WRITER_POOL,
+    START_DATE,
+    TAGS,
+    common_params,
+    crawl_timeout,
+    dag_args,
+)
 
 
 @dag(
@@ -23,19 +32,25 @@ from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, common_params,
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=default_args(),
+    **dag_args(),
+    description="After a parser change: parse every raw store again into a new index, swap it in",
     doc_md=__doc__,
     tags=[*TAGS, "reparse"],
     params=common_params(),
 )
 def trialdex_reparse() -> None:
-    @task
+    @task(execution_timeout=crawl_timeout(), doc_md=dagdocs.REPARSE)
     def reparse(**context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 
         return dagtasks.reparse(context["params"], context["run_id"])
 
-    @task(outlets=[Asset(INDEX_ASSET_URI)])
+    @task(
+        outlets=[Asset(INDEX_ASSET_URI)],
+        pool=SQLITE_WRITER_POOL,
+        execution_timeout=crawl_timeout(),
+        doc_md=dagdocs.REBUILD_INDEX,
+    )
     def rebuild_index(reparsed: Any, **context: Any) -> dict[str, Any]:
         from pipeline import dagtasks
 

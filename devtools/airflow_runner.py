@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from parsers.errors import ServiceError
+from pipeline.dagconfig import SQLITE_WRITER_POOL, SQLITE_WRITER_POOL_DESCRIPTION
 from pipeline.partitions import parse_moment
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
@@ -50,10 +51,20 @@ def airflow_env(
 
 
 def migrate(env: Mapping[str, str], log: IO[str] | None = None) -> None:
-    """``airflow db migrate`` (creates or upgrades the metadata database; cheap when current)."""
+    """``airflow db migrate`` (creates or upgrades the metadata database; cheap when current),
+    then the pool the index-writing tasks run in, as an operator creates it.
+
+    ``dag.test()`` itself runs a task whose pool does not exist (it checks no
+    pool); a scheduler would leave it scheduled for ever, so the home is made
+    like a deployment's."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    _airflow(env, log, "db", "migrate")
+    _airflow(env, log, "pools", "set", SQLITE_WRITER_POOL, "1", SQLITE_WRITER_POOL_DESCRIPTION)
+
+
+def _airflow(env: Mapping[str, str], log: IO[str] | None, *args: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
+        [sys.executable, "-m", "airflow", *args],
         env=dict(env),
         stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,7 +73,8 @@ def migrate(env: Mapping[str, str], log: IO[str] | None = None) -> None:
     )
     if done.returncode != 0:
         tail = (done.stdout or "")[-2000:]
-        raise ServiceError(f"airflow db migrate failed (exit {done.returncode}): {tail}")
+        command = " ".join(args[:2])
+        raise ServiceError(f"airflow {command} failed (exit {done.returncode}): {tail}")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """`trialdex demo`: the whole pipeline on one machine, through Airflow, then the search UI.
 
-1. an Airflow home under ``<data_dir>/airflow`` with its SQLite metadata database;
+1. an Airflow home under ``<data_dir>/airflow`` with its SQLite metadata database
+   and the pool ``trialdex_sqlite_writer`` the index-writing tasks run in;
 2. the local sample listing site and the ClinicalTrials.gov emulator (over
    the corpus; without a corpus only the listing site runs);
 3. the ingest DAGs run with ``dag.test()`` (crawl -> parse -> quality gate ->
@@ -162,7 +163,7 @@ def run_demo(
 
     home.mkdir(parents=True, exist_ok=True)
     with log_path.open("a") as log, ExitStack() as stack:
-        say(f"[1/5] Airflow home {home}: migrating its metadata database ...")
+        say(f"[1/5] Airflow home {home}: migrating its metadata database, creating the pool ...")
         step = time.monotonic()
         migrate(env, log)
         say(f"      done in {time.monotonic() - step:.1f}s (log: {log_path})")

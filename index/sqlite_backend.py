@@ -16,6 +16,12 @@ Tables (all derived from `FACETS`, `OWN_FIELDS` and the record's markers):
 Each thread gets its own connection (WAL mode: readers never wait for the
 writer). Facet counting has a time limit; a facet over it is reported as timed
 out, not fatal.
+
+A rebuild in another process (the reparse DAG) renames a new file over the
+path; connections opened before still read the old file. So each thread's
+connection remembers the file it opened, and once the path names another file
+(looked at no more than once a second) the thread opens the new one: a running
+`trialdex serve` serves a rebuilt index by itself.
 """
 
 from __future__ import annotations
@@ -109,6 +115,15 @@ def _sidecars(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device, inode): a rename over it changes this."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def _checkpoint(path: Path) -> None:
     """Fold the write-ahead log into the file, so the file alone holds the index."""
     db = sqlite3.connect(path)
@@ -122,9 +137,14 @@ class SqliteBackend:
     """`SearchBackend` on an SQLite file (created on first use)."""
 
     name = "sqlite"
+    # The most often one stat() looks whether the path names another file.
+    FILE_CHECK_SECONDS = 1.0
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._in_memory = str(self.path) == ":memory:"
+        self._file: tuple[int, int] | None = None  # the file the path named when last looked at
+        self._file_checked = -math.inf
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._postings_cache: FacetPostings | None = None
@@ -136,9 +156,15 @@ class SqliteBackend:
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._file_replaced():
+            self._drop_thread_conn(conn)
+            conn = None
         if conn is None:
-            if str(self.path) != ":memory:":
+            opened = None
+            if not self._in_memory:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Looked at before connecting: a rename in between costs one more reopen.
+                opened = _file_identity(self.path)
             try:
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             except sqlite3.Error as exc:
@@ -160,6 +186,7 @@ class SqliteBackend:
                 """
             )
             self._local.conn = conn
+            self._local.file = opened or (None if self._in_memory else _file_identity(self.path))
             self._all_conns().append(conn)
         if not self._ready:
             self._ensure_schema(conn)
@@ -167,6 +194,30 @@ class SqliteBackend:
 
     def _all_conns(self) -> list[sqlite3.Connection]:
         return self._conns
+
+    def _file_replaced(self) -> bool:
+        """Whether the path names another file than this thread's connection reads."""
+        if self._in_memory:
+            return False
+        now = time.monotonic()
+        if now - self._file_checked >= self.FILE_CHECK_SECONDS:
+            self._file_checked = now
+            current = _file_identity(self.path)
+            if current is not None:  # a missing file is no newer one: keep reading
+                self._file = current
+        mine = getattr(self._local, "file", None)
+        return self._file is not None and mine is not None and mine != self._file
+
+    def _drop_thread_conn(self, conn: sqlite3.Connection) -> None:
+        """Close this thread's connection to a replaced file; the next opens the new one."""
+        with self._lock:
+            with contextlib.suppress(ValueError):
+                self._conns.remove(conn)
+            # The new file needs its layout checked, and its facet postings are its own.
+            self._ready = False
+            self._postings_cache = None
+        conn.close()
+        self._local.conn = None
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
         with self._lock:
@@ -246,7 +297,7 @@ class SqliteBackend:
         new one. This backend's connections (still on the old file) are closed,
         so its next search opens the new file.
         """
-        if str(self.path) == ":memory:":
+        if self._in_memory:
             raise ConfigurationError("an in-memory SQLite index has no file to rebuild")
         building = self.path.with_name(self.path.name + ".rebuild")
         for leftover in (building, *_sidecars(building)):
@@ -542,7 +593,9 @@ class SqliteBackend:
 
     def _postings(self, conn: sqlite3.Connection) -> FacetPostings:
         row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        generation = str(row[0]) if row else "0"
+        # Keyed by the file too: a rebuilt file's counter may equal the old one's,
+        # and a thread still on the old file may fill the cache meanwhile.
+        generation = f"{row[0] if row else 0}@{getattr(self._local, 'file', None)}"
         current = self._postings_cache
         if current is None or current.generation != generation:
             current = self._postings_cache = FacetPostings(conn, generation)

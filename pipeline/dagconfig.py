@@ -1,9 +1,12 @@
 """What DAG files need at parse time: cheap constants and defaults, no heavy imports.
 
-Retry behaviour can be tuned per deployment from the environment of the DAG
-processor (``TRIALDEX_TASK_RETRIES``, ``TRIALDEX_RETRY_DELAY_SECONDS``,
-``TRIALDEX_MAX_RETRY_DELAY_SECONDS``); reading the environment touches no
-database or network.
+Retries and timeouts can be tuned per deployment from the environment of the
+DAG processor (``TRIALDEX_TASK_RETRIES``, ``TRIALDEX_RETRY_DELAY_SECONDS``,
+``TRIALDEX_MAX_RETRY_DELAY_SECONDS``, ``TRIALDEX_TASK_TIMEOUT_HOURS``,
+``TRIALDEX_CRAWL_TIMEOUT_HOURS``, ``TRIALDEX_DAGRUN_TIMEOUT_HOURS``); reading
+the environment touches no database or network. Failures are reported by
+`pipeline.notify.ConfiguredNotifier`, which reads its own settings only when a
+failure happens.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 TAGS = ["trialdex"]
 
+# Every task that writes the SQLite index runs in this pool of one slot, so two
+# DAGs never write (or swap) the file at once. The operator creates it:
+# ``airflow pools set trialdex_sqlite_writer 1 "..."``; the demo harness does.
+SQLITE_WRITER_POOL = "trialdex_sqlite_writer"
+SQLITE_WRITER_POOL_DESCRIPTION = "Trialdex: one task at a time writes the SQLite index"
+
 
 def _env_number(key: str, default: float) -> float:
     try:
@@ -30,14 +39,52 @@ def _env_number(key: str, default: float) -> float:
         return default
 
 
+def _env_hours(key: str, default: float) -> timedelta:
+    return timedelta(hours=_env_number(key, default))
+
+
+def task_timeout() -> timedelta:
+    """The execution timeout of a task that handles one run's data (parse, gate, index ...)."""
+    return _env_hours("task_timeout_hours", 1)
+
+
+def crawl_timeout() -> timedelta:
+    """The execution timeout of a crawl, and of the reparse tasks that read whole sources."""
+    return _env_hours("crawl_timeout_hours", 6)
+
+
+def dagrun_timeout() -> timedelta:
+    """How long one DAG run may take before the scheduler fails it."""
+    return _env_hours("dagrun_timeout_hours", 12)
+
+
+def failure_callback(*, run_level: bool = False) -> Any:
+    """The notifier a task (or, with ``run_level``, a DAG) calls when it fails."""
+    from pipeline.notify import ConfiguredNotifier
+
+    return ConfiguredNotifier(run_level=run_level)
+
+
+def dag_args() -> dict[str, Any]:
+    """Keyword arguments every Trialdex DAG takes: task defaults, run timeout, failure callback."""
+    return {
+        "default_args": default_args(),
+        "dagrun_timeout": dagrun_timeout(),
+        "on_failure_callback": failure_callback(run_level=True),
+    }
+
+
 def default_args() -> dict[str, Any]:
-    """Retries with exponential backoff for every task (the quality gate opts out)."""
+    """Every task's defaults: retries with exponential backoff (the quality gate opts out),
+    the task timeout and the failure notifier."""
     return {
         "owner": "trialdex",
         "retries": int(_env_number("task_retries", 3)),
         "retry_delay": timedelta(seconds=_env_number("retry_delay_seconds", 30)),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(seconds=_env_number("max_retry_delay_seconds", 30 * 60)),
+        "execution_timeout": task_timeout(),
+        "on_failure_callback": failure_callback(),
     }
 
 

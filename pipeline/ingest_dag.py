@@ -3,7 +3,8 @@ crawl -> parse -> quality_gate -> index -> record_baseline -> reconcile.
 
 DAG files call `ingest_dag` with what differs between sources (the DAG id, the
 schedule, the documentation, the source's own params); the five tasks, their
-retries and the index Asset are written here once. Tasks only call
+retries, timeouts, failure notifier, pool, task docs and the index Asset are
+written here once. Tasks only call
 `pipeline.dagtasks` with the source's name, which picks its adapter at run
 time, so building a DAG imports nothing heavy and touches no database.
 """
@@ -12,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.dagconfig import INDEX_ASSET_URI, START_DATE, TAGS, default_args, ingest_params
+from pipeline import dagdocs
+from pipeline.dagconfig import (
+    INDEX_ASSET_URI,
+    SQLITE_WRITER_POOL,
+    START_DATE,
+    TAGS,
+    crawl_timeout,
+    dag_args,
+    ingest_params,
+)
 
 
 def verdict_params() -> dict[str, Any]:
@@ -40,6 +50,7 @@ def ingest_dag(
     *,
     dag_id: str,
     schedule: str | None,
+    description: str,
     doc_md: str | None,
     tags: list[str],
     params: dict[str, Any],
@@ -53,43 +64,45 @@ def ingest_dag(
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args=default_args(),
-        doc_md=doc_md,
+        **dag_args(),
+        description=description,
+        doc_md=(doc_md or "") + dagdocs.INGEST_OPERATIONS,
         tags=[*TAGS, "ingest", *tags],
         params={**ingest_params(), **verdict_params(), **params},
     ) as dag:
 
-        @task
+        @task(execution_timeout=crawl_timeout(), doc_md=dagdocs.CRAWL)
         def crawl(**context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.crawl(source, context["params"], *dagtasks.interval(context))
 
-        @task
+        @task(doc_md=dagdocs.PARSE)
         def parse(crawled: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.parse(source, context["params"], *dagtasks.interval(context))
 
-        @task(retries=0)  # a verdict on the data: retrying cannot change it
+        # A verdict on the data: retrying cannot change it.
+        @task(retries=0, doc_md=dagdocs.QUALITY_GATE)
         def quality_gate(parsed: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.quality_gate(source, context["params"], *dagtasks.interval(context))
 
-        @task(outlets=[Asset(INDEX_ASSET_URI)])
+        @task(outlets=[Asset(INDEX_ASSET_URI)], pool=SQLITE_WRITER_POOL, doc_md=dagdocs.INDEX)
         def index(verdict: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.index(source, context["params"], *dagtasks.interval(context))
 
-        @task
+        @task(doc_md=dagdocs.RECORD_BASELINE)
         def record_baseline(indexed: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 
             return dagtasks.record_baseline(source, context["params"], *dagtasks.interval(context))
 
-        @task
+        @task(doc_md=dagdocs.RECONCILE)
         def reconcile(baseline: Any, **context: Any) -> dict[str, Any]:
             from pipeline import dagtasks
 

@@ -35,11 +35,26 @@ def _watch_sqlite(*args: object, **kwargs: object) -> sqlite3.Connection:
 
 sqlite3.connect = _watch_sqlite  # type: ignore[assignment]
 
+
+def _callbacks(callback: object) -> list[str]:
+    """Callbacks by class name (a notifier) or function name."""
+    found = callback if isinstance(callback, list) else [callback] if callback else []
+    return [getattr(c, "__name__", type(c).__name__) for c in found]
+
+
+def _seconds(delta: object) -> float | None:
+    return delta.total_seconds() if delta is not None else None  # type: ignore[attr-defined]
+
+
 bag = DagBag(dag_folder=sys.argv[1])
 dags = {}
 for dag_id, dag in bag.dags.items():
     dags[dag_id] = {
         "doc_md": bool(dag.doc_md and dag.doc_md.strip()),
+        "doc_text": dag.doc_md or "",
+        "description": dag.description,
+        "dagrun_timeout": _seconds(dag.dagrun_timeout),
+        "on_failure_callback": _callbacks(dag.on_failure_callback),
         "tags": sorted(dag.tags),
         "schedule": repr(dag.timetable),
         "fileloc": dag.fileloc,
@@ -49,6 +64,10 @@ for dag_id, dag in bag.dags.items():
                 "backoff": t.retry_exponential_backoff,
                 "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
                 "upstream": sorted(t.upstream_task_ids),
+                "doc_md": t.doc_md or "",
+                "execution_timeout": _seconds(t.execution_timeout),
+                "pool": t.pool,
+                "on_failure_callback": _callbacks(t.on_failure_callback),
             }
             for t in dag.tasks
         },

@@ -113,3 +113,65 @@ def test_a_bad_site_configuration_is_an_import_error_naming_the_problem(tmp_path
     result = import_dags(tmp_path, AIRFLOW_VAR_TRIALDEX_LISTING_SITES='{"Bad Name": {}}')
     errors = "\n".join(result["import_errors"].values())
     assert "Bad Name" in errors
+
+
+HOUR = 3600.0
+# The tasks that write the SQLite index: one at a time, through a pool of one slot.
+WRITERS = {
+    ("trialdex_ingest_ctgov", "index"),
+    ("trialdex_ingest_listing_sample", "index"),
+    ("trialdex_reparse", "rebuild_index"),
+}
+LONG_TASKS = {"crawl", "reparse", "rebuild_index"}  # read whole sources
+
+
+def every_task(imported: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (dag_id, task_id, task)
+        for dag_id, dag in imported["dags"].items()
+        for task_id, task in dag["tasks"].items()
+    ]
+
+
+def test_every_dag_has_a_description_a_run_timeout_and_a_failure_notifier(imported):
+    for dag_id, dag in imported["dags"].items():
+        assert dag["description"] and len(dag["description"]) <= 120, dag_id
+        assert dag["dagrun_timeout"] == 12 * HOUR, dag_id
+        assert dag["on_failure_callback"] == ["ConfiguredNotifier"], dag_id
+
+
+def test_every_task_is_documented_timed_out_and_notifies_its_failure(imported):
+    for dag_id, task_id, task in every_task(imported):
+        where = f"{dag_id}.{task_id}"
+        assert "*Failing*" in task["doc_md"] and "*Recover*" in task["doc_md"], where
+        expected = 6 * HOUR if task_id in LONG_TASKS else 1 * HOUR
+        assert task["execution_timeout"] == expected, where
+        assert task["on_failure_callback"] == ["ConfiguredNotifier"], where
+
+
+def test_only_the_tasks_writing_the_index_share_the_sqlite_writer_pool(imported):
+    pooled = {(d, t) for d, t, task in every_task(imported) if task["pool"] != "default_pool"}
+    assert pooled == WRITERS
+    for dag_id, task_id in WRITERS:
+        assert imported["dags"][dag_id]["tasks"][task_id]["pool"] == "trialdex_sqlite_writer"
+
+
+@pytest.mark.parametrize("dag_id", ["trialdex_ingest_ctgov", "trialdex_ingest_listing_sample"])
+def test_ingest_dags_say_how_to_recover_from_a_quality_gate_failure(imported, dag_id):
+    dag = imported["dags"][dag_id]
+    for text in (dag["doc_text"], dag["tasks"]["quality_gate"]["doc_md"]):
+        for step in ("gate.json", "quarantine.jsonl", "trialdex_reparse", "accept_layout_change"):
+            assert step in text, (dag_id, step)
+
+
+def test_timeouts_come_from_the_dag_processors_environment(tmp_path):
+    result = import_dags(
+        tmp_path,
+        TRIALDEX_CRAWL_TIMEOUT_HOURS="2",
+        TRIALDEX_TASK_TIMEOUT_HOURS="0.5",
+        TRIALDEX_DAGRUN_TIMEOUT_HOURS="3",
+    )
+    dag = result["dags"]["trialdex_ingest_ctgov"]
+    assert dag["dagrun_timeout"] == 3 * HOUR
+    assert dag["tasks"]["crawl"]["execution_timeout"] == 2 * HOUR
+    assert dag["tasks"]["parse"]["execution_timeout"] == 0.5 * HOUR
