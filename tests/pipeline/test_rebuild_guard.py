@@ -128,3 +128,42 @@ def test_the_records_side_counts_as_the_index_does() -> None:
     everything = [*contract_records(), *coverage_edge_records()]
     assert set(INDEX_FIELDS) == set(COVERAGE_FIELDS)
     assert coverage_by_source(everything) == oracle.expected_coverage(everything)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("es", marks=pytest.mark.elasticsearch)])
+def test_a_refused_reparse_swaps_nothing_on_either_backend(
+    kind: str, request: pytest.FixtureRequest, ctgov_api: str, tmp_path: Path
+) -> None:
+    from pipeline.crawl import crawl_source
+    from pipeline.indexing import index_partition
+    from pipeline.parse import parse_source
+    from pipeline.partitions import Partition
+    from pipeline.reparse import rebuild_index, reparse_records
+    from pipeline.settings import BackendConfig
+    from sources.ctgov import CtgovSource
+    from tests.pipeline.conftest import SUBSET
+
+    part = Partition.of(tmp_path, "ctgov", "2026-01-01", "2026-01-02")
+    crawl_source(part, CtgovSource(ctgov_api), since=None)
+    parse_source(part, CtgovSource(ctgov_api))
+    if kind == "es":
+        url = request.getfixturevalue("es_server").url
+        backend = BackendConfig("es", url=url, alias=request.getfixturevalue("es_index_name"))
+    else:
+        backend = BackendConfig("sqlite", path=tmp_path / "index.sqlite")
+    index_partition(part, backend)
+    search = backend.open()
+    before = search.health()
+    search.close()
+
+    empty = reparse_records(tmp_path, "empty", {}, raw_root=tmp_path / "no-raw")
+    with pytest.raises(SwapRefused, match=f"source ctgov: trials live {SUBSET}, new 0"):
+        rebuild_index(empty, backend)
+    search = backend.open()
+    try:
+        assert search.health() == before  # same index (alias target or file), same count
+    finally:
+        search.close()
+
+    result = rebuild_index(reparse_records(tmp_path, "full", {}), backend)
+    assert result["swap"] == "allowed" and result["indexed"] == SUBSET
