@@ -6,13 +6,20 @@ parsed again with the installed parsers into `<data_dir>/reparse/<run>/`; a
 new index is filled from those records and swapped in atomically (an alias
 swap on Elasticsearch, a file rename on SQLite). Nothing is fetched again.
 Updates the Asset `trialdex://index/trials`.
+
+Before the swap, the new records are compared per source with the index in
+service: when a source loses more trials than `max_count_drop` or more
+coverage of a key field than `max_coverage_drop` (Variable
+`trialdex_quality_thresholds`), the run fails naming each drop and the old
+index keeps serving. Both sides are in `<data_dir>/reparse/<run>/comparison.json`.
+The param `force_swap` swaps anyway (the comparison is still written).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from pipeline import dagdocs
 from pipeline.dagconfig import (
@@ -36,7 +43,15 @@ from pipeline.dagconfig import (
     description="After a parser change: parse every raw store again into a new index, swap it in",
     doc_md=__doc__,
     tags=[*TAGS, "reparse"],
-    params=common_params(),
+    params={
+        **common_params(),
+        "force_swap": Param(
+            False,
+            type="boolean",
+            description="Swap the new index in even when it holds fewer trials or less "
+            "coverage than the live one",
+        ),
+    },
 )
 def trialdex_reparse() -> None:
     @task(execution_timeout=crawl_timeout(), doc_md=dagdocs.REPARSE)

@@ -32,6 +32,7 @@ from fastapi import FastAPI
 
 from core import config
 from index.backend import IndexReport
+from index.coverage import SourceCoverage, tally_documents
 from index.search_models import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResponse
 from parsers.records import TrialRecord
 
@@ -723,6 +724,9 @@ class StubBackend:
 
     def ids(self, source: str | None = None) -> set[str]:
         return set(self._records)
+
+    def coverage_by_source(self) -> dict[str, SourceCoverage]:
+        return tally_documents(r.to_dict() for r in self._records.values())
 
     def health(self) -> dict[str, object]:
         return {"backend": self.name, "ok": True}

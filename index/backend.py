@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from index.coverage import SourceCoverage
 from index.search_models import Facet, SearchRequest, SearchResponse
 from parsers.errors import ServiceError
 from parsers.records import TrialRecord
@@ -137,6 +138,14 @@ class SearchBackend(Protocol):
 
     def ids(self, source: str | None = None) -> set[str]:
         """Ids of indexed records (of one source), to find records that disappeared."""
+        ...
+
+    def coverage_by_source(self) -> dict[str, SourceCoverage]:
+        """Per ``source.name`` of the indexed records: how many there are and how many
+        have each field of `index.coverage.COVERAGE_FIELDS` (in its meaning there).
+
+        Read before a rebuild is swapped in, to compare the new records with what
+        is serving; an index with nothing behind it answers ``{}``."""
         ...
 
     def health(self) -> dict[str, object]: ...

@@ -30,6 +30,7 @@ from elasticsearch.serializer import OrjsonSerializer
 from core import config
 from index import cursor as cursors
 from index.backend import IndexReport, Progress
+from index.coverage import COVERAGE_FIELDS, SOURCE_PATH, SourceCoverage, tally_documents
 from index.errors import SearchRequestError
 from index.es_bulk import bulk_delete, bulk_index
 from index.es_mapping import (
@@ -388,6 +389,23 @@ class ElasticsearchBackend:
                     self.client, index=self.alias, query={"query": query}, _source=False, size=5000
                 )
             }
+
+    def coverage_by_source(self) -> dict[str, SourceCoverage]:
+        """A scan of the records' coverage paths only (``_source`` filtering), judged in
+        Python: criteria and site facilities are not indexed on their own (see
+        `index.es_mapping`), so no query or aggregation could tell them apart."""
+        if not self.indices():
+            return {}
+        paths = [SOURCE_PATH, *(p for paths in COVERAGE_FIELDS.values() for p in paths)]
+        with _service("reading coverage per source", self.url):
+            hits = helpers.scan(
+                self.client,
+                index=self.alias,
+                query={"query": {"match_all": {}}},
+                _source=paths,
+                size=5000,
+            )
+            return tally_documents(hit["_source"] for hit in hits)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits and facet counts in one `_msearch` round trip, as a validated model."""

@@ -42,6 +42,7 @@ from typing import Any
 
 from index import cursor as cursors
 from index.backend import IndexFailure, IndexReport, Progress
+from index.coverage import COVERAGE_FIELDS, SourceCoverage
 from index.errors import SearchRequestError
 from index.fields import text_fields, values_at
 from index.geo import EARTH_RADIUS_KM, bounding_box, haversine_km, nearest_site
@@ -91,6 +92,21 @@ def _fts_query(clauses: list[Clause]) -> str:
         alts = [phrase(alt) for alt in clause.alternatives]
         parts.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
     return " AND ".join(parts)
+
+
+def _truthy(path: str) -> str:
+    """SQL: the record JSON's value at ``path`` is truthy as `index.coverage` means it.
+    ``json_extract`` gives lists and objects as (minified) JSON text, booleans as 0/1."""
+    return f"ifnull(json_extract(record, '$.{path}') NOT IN ('', 0, '[]', '{{}}'), 0)"
+
+
+_COVERAGE_SQL = (
+    "SELECT source, count(*), "
+    + ", ".join(
+        f"sum({' OR '.join(_truthy(path) for path in paths)})" for paths in COVERAGE_FIELDS.values()
+    )
+    + " FROM trials GROUP BY source ORDER BY source"
+)
 
 
 @dataclass
@@ -465,6 +481,14 @@ class SqliteBackend:
         if source is None:
             return {r[0] for r in conn.execute("SELECT id FROM trials")}
         return {r[0] for r in conn.execute("SELECT id FROM trials WHERE source = ?", (source,))}
+
+    def coverage_by_source(self) -> dict[str, SourceCoverage]:
+        """One pass over the stored records in SQL (`_COVERAGE_SQL`), grouped by source."""
+        rows = self._conn().execute(_COVERAGE_SQL).fetchall()
+        return {
+            source: SourceCoverage(records, dict(zip(COVERAGE_FIELDS, have, strict=True)))
+            for source, records, *have in rows
+        }
 
     def _base_where(self, request: SearchRequest) -> _Where:
         """Conditions on ``t`` (trials) other than text and facet selections."""

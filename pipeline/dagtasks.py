@@ -203,12 +203,24 @@ def reparse(params: Params, run_id: str) -> dict[str, Any]:
 
 
 def rebuild_index(params: Params, reparsed: dict[str, Any]) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowFailException
+
     from pipeline import reparse as rp
+    from pipeline.rebuild_guard import SwapRefused
 
     settings = conf.pipeline_settings(params)
-    result = rp.rebuild_index(reparsed, settings.index)
+    force = bool(params.get("force_swap"))
+    try:
+        result = rp.rebuild_index(reparsed, settings.index, settings.thresholds, force=force)
+    except SwapRefused as exc:
+        # A verdict on the data: a retry would only reach it again.
+        raise AirflowFailException(str(exc)) from exc
     log.info(
-        "rebuilt %s: %s indexed, %s failed", result["backend"], result["indexed"], result["failed"]
+        "rebuilt %s (swap %s): %s indexed, %s failed",
+        result["backend"],
+        result["swap"],
+        result["indexed"],
+        result["failed"],
     )
     return result
 

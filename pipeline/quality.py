@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from index.coverage import SourceCoverage, tally
 from parsers.errors import TrialdexError
 from parsers.records import TrialRecord
 from pipeline.partitions import Partition, read_json, write_json
@@ -37,6 +38,13 @@ KEY_FIELDS: dict[str, Callable[[TrialRecord], bool]] = {
     "sponsor": lambda r: r.sponsor is not None and bool(r.sponsor.name),
     "criteria": lambda r: bool(r.eligibility.inclusion or r.eligibility.exclusion),
     "sites": lambda r: bool(r.sites) or bool(r.site_count),
+}
+
+# A rebuilt index is judged on the key fields and on the status, which the search
+# facets show (`index.coverage.COVERAGE_FIELDS` has the same names and meanings).
+INDEX_FIELDS: dict[str, Callable[[TrialRecord], bool]] = {
+    **KEY_FIELDS,
+    "status": lambda r: r.status is not None,
 }
 
 STATE_KEEP = 60  # past runs kept in the state file
@@ -56,6 +64,12 @@ def coverage(records: Iterable[TrialRecord]) -> tuple[int, dict[str, int]]:
             if present(record):
                 have[name] += 1
     return total, have
+
+
+def coverage_by_source(records: Iterable[TrialRecord]) -> dict[str, SourceCoverage]:
+    """Per ``record.source.name``: records and how many have each of `INDEX_FIELDS`;
+    what `SearchBackend.coverage_by_source` answers for an index holding them."""
+    return tally(records, lambda r: r.source.name, INDEX_FIELDS)
 
 
 def make_stats(

@@ -6,6 +6,11 @@ each URL) is parsed again into records files under
 swapped in at once by the backend's ``rebuild()`` (Elasticsearch: a new
 versioned index and an atomic alias swap; SQLite: a new file built beside the
 live one and renamed over it). Readers never see a half-built index.
+
+Before the swap the reparsed records are compared, source by source, with the
+index in service (`pipeline.rebuild_guard`): a rebuild that would lose trials
+or coverage beyond the thresholds is refused and the old index keeps serving,
+unless forced. Both sides go to ``comparison.json`` in the run's directory.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from typing import Any
 
 from core.config import DEFAULT_CTGOV_BASE_URL
 from crawlers.rawstore import RawStore
+from index.coverage import SourceCoverage
 from parsers.records import TrialRecord, read_records, write_records
 from pipeline.parse import parse_responses, write_jsonl
 from pipeline.partitions import write_json
-from pipeline.quality import make_stats
-from pipeline.settings import BackendConfig
+from pipeline.quality import coverage_by_source, make_stats
+from pipeline.rebuild_guard import check_swap
+from pipeline.settings import BackendConfig, GateThresholds
 from sources.listing_sites import ListingSite
 from sources.registry import sources_on_disk
 
@@ -64,6 +71,11 @@ def reparse_records(
             "records": len(outcome.records),
             "quarantined": len(outcome.quarantine),
             "failure_rate": stats["failure_rate"],
+            # Per record source, for the comparison with the live index before the swap.
+            "coverage": {
+                name: counts.to_dict()
+                for name, counts in coverage_by_source(outcome.records.values()).items()
+            },
         }
     write_json(out / "reparse.json", summary)
     return summary
@@ -74,16 +86,44 @@ def _all_records(summary: dict[str, Any]) -> Iterator[TrialRecord]:
         yield from read_records(Path(source["records_path"]))
 
 
-def rebuild_index(summary: dict[str, Any], backend: BackendConfig) -> dict[str, Any]:
-    """Fill a new index from the reparsed records and swap it in."""
+def new_coverage(summary: dict[str, Any]) -> dict[str, SourceCoverage]:
+    """The reparsed records' coverage per record source, summed over the raw stores."""
+    merged: dict[str, SourceCoverage] = {}
+    for source in summary["sources"].values():
+        for name, data in source["coverage"].items():
+            merged[name] = merged.get(name, SourceCoverage()).plus(SourceCoverage.from_dict(data))
+    return merged
+
+
+def rebuild_index(
+    summary: dict[str, Any],
+    backend: BackendConfig,
+    thresholds: GateThresholds | None = None,
+    *,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Compare the reparsed records with the live index, then fill a new index from them
+    and swap it in; `SwapRefused` (nothing swapped) when they are worse, unless ``force``."""
+    comparison_path = Path(summary["dir"]) / "comparison.json"
     search = backend.open()
     try:
+        comparison = check_swap(
+            search,
+            new_coverage(summary),
+            thresholds or GateThresholds(),
+            where=backend.describe(),
+            force=force,
+            force_hint="trigger the reparse again with the param force_swap: true",
+            report=comparison_path,
+        )
         # A callable, so a failed attempt can be started again from the files.
         report = search.rebuild(lambda: _all_records(summary))
     finally:
         search.close()
     result = {
         "backend": backend.describe(),
+        "swap": comparison["swap"],
+        "comparison": str(comparison_path),
         "indexed": report.indexed,
         "failed": len(report.failures),
         "failures": [{"id": f.id, "reason": f.reason} for f in report.failures[:50]],

@@ -65,12 +65,16 @@ class GateThresholds:
     max_coverage_drop: fall of the share of records that have a key field.
     min_items: below this many items (trial pages, studies) in a run, or in the
         previous run, the comparison is too noisy: only the ceiling applies.
+    max_count_drop: fall of a source's trial count, as a share of the live index's,
+        that stops a rebuilt index from being swapped in (`pipeline.rebuild_guard`;
+        which also applies max_coverage_drop and min_items, per source).
     """
 
     max_failure_rate: float = 0.5
     max_failure_rate_increase: float = 0.05
     max_coverage_drop: float = 0.10
     min_items: int = 10
+    max_count_drop: float = 0.10
 
     @classmethod
     def from_mapping(cls, data: Any, origin: str = "thresholds") -> GateThresholds:

@@ -189,5 +189,18 @@ def realistic_records() -> list[TrialRecord]:
     ]
 
 
+def coverage_edge_records() -> list[TrialRecord]:
+    """Records that each have, or lack, a field in a way the varied set does not."""
+    bare = {"sites": [], "site_count": None}
+    return [
+        make_record(801, eligibility={"inclusion": ["Aged 18 or over"]}),
+        make_record(802, eligibility={"exclusion": ["Pregnancy"]}, sites=[], site_count=4),
+        make_record(803, status=None, sponsor=None, phases=[], **bare),
+        make_record(804, sites=[{"facility": "Clinique du Parc"}], site_count=0),
+        make_record(805, sites=[], site_count=0, eligibility={"inclusion": [], "exclusion": []}),
+        make_record(806, source={"name": "listing", "parser_version": "1"}, **bare),
+    ]
+
+
 def contract_records() -> list[TrialRecord]:
     return varied_records() + realistic_records()

@@ -1,13 +1,15 @@
 """The search semantics in plain Python, for checking both backends against one truth.
 
 Covers everything but free text: facet selections (OR within, AND across),
-dates, has_results, age overlap, distance, and multi-select facet counts.
+dates, has_results, age overlap, distance, and multi-select facet counts; and
+the coverage of key fields per source.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from index.coverage import SourceCoverage
 from index.fields import values_at
 from index.geo import haversine_km
 from index.search_models import FACETS, SearchRequest, date_bound
@@ -66,4 +68,22 @@ def expected_facets(
                 counts.update(facet_values(record, name))
         ordered = sorted(counts.items(), key=lambda vc: (-vc[1], vc[0].encode()))
         out[name] = ordered[: request.facet_size]
+    return out
+
+
+def expected_coverage(records: list[TrialRecord]) -> dict[str, SourceCoverage]:
+    """Per source: how many records, and how many have each coverage field."""
+    out: dict[str, SourceCoverage] = {}
+    for r in records:
+        have = {
+            "title": bool(r.title),
+            "status": r.status is not None,
+            "phases": bool(r.phases),
+            "sponsor": r.sponsor is not None and bool(r.sponsor.name),
+            "criteria": bool(r.eligibility.inclusion or r.eligibility.exclusion),
+            "sites": bool(r.sites) or bool(r.site_count),
+        }
+        one = SourceCoverage(1, {name: int(value) for name, value in have.items()})
+        name = r.source.name
+        out[name] = out[name].plus(one) if name in out else one
     return out

@@ -104,12 +104,41 @@ def test_index_migrate_on_sqlite_rebuilds_the_file(
     for name, records in (("all", contract_records()), ("few", contract_records()[:4])):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("".join(r.to_json() + "\n" for r in records))
-        migrate = ["--migrate"] if name == "few" else []
+        # --force: four trials in place of 63 is a drop the comparison would refuse.
+        migrate = ["--migrate", "--force"] if name == "few" else []
         assert main(["index", str(path), *migrate, *sqlite]) == 0
     assert "sqlite: indexed 4, failed 0" in capsys.readouterr().out
     assert main(["search", *sqlite]) == 0
     assert capsys.readouterr().out.startswith("4 trials")
     assert not db.with_name(db.name + ".rebuild").exists()
+
+
+def test_index_migrate_refuses_an_index_worse_than_the_live_one_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqlite = ["--backend", "sqlite", "--path", str(tmp_path / "t.sqlite")]
+    everything, ctgov = tmp_path / "all.jsonl", tmp_path / "ctgov.jsonl"
+    everything.write_text("".join(r.to_json() + "\n" for r in contract_records()))
+    ctgov.write_text("".join(r.to_json() + "\n" for r in contract_records()[-1:]))
+    assert main(["index", str(everything), *sqlite]) == 0
+    capsys.readouterr()
+
+    assert main(["index", str(ctgov), "--migrate", *sqlite]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"trialdex index: rebuilt index not swapped into SQLite {tmp_path}")
+    assert "source ctgov: trials live 2, new 1 (-50.0%; allowed -10.0%)" in err
+    assert "source test" not in err  # only the sources of the files are judged
+    assert err.rstrip().endswith("If the drop is expected, run it again with --force.")
+    assert main(["search", *sqlite]) == 0
+    assert capsys.readouterr().out.startswith(f"{len(contract_records())} trials")
+
+    assert main(["index", str(ctgov), "--migrate", "--force", *sqlite]) == 0
+    out, err = capsys.readouterr()
+    assert "sqlite: indexed 1, failed 0" in out
+    assert "forced: source ctgov: trials live 2, new 1" in err
+    assert main(["search", *sqlite]) == 0
+    assert capsys.readouterr().out.startswith("1 trials")
+    assert main(["index", str(ctgov), "--force", *sqlite]) == 2
 
 
 @pytest.mark.parametrize(

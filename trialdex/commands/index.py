@@ -6,9 +6,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialdex.commands.search import settings_of
+
+if TYPE_CHECKING:
+    from index.backend import SearchBackend
 
 
 def register(sub: Any) -> None:
@@ -33,7 +36,14 @@ def register(sub: Any) -> None:
         "--migrate",
         action="store_true",
         help="build a new index from these files alone and swap it in (Elasticsearch: a new "
-        "versioned index behind the alias; SQLite: a new file renamed over the old one)",
+        "versioned index behind the alias; SQLite: a new file renamed over the old one); "
+        "refused, with exit status 1, when a source of the files would lose more trials or "
+        "key-field coverage than the quality thresholds allow",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --migrate: swap the new index in even when it is worse than the live one",
     )
     p.add_argument(
         "--remove-missing",
@@ -41,6 +51,34 @@ def register(sub: Any) -> None:
         help="afterwards delete records of SOURCE whose ids are not in these files",
     )
     p.set_defaults(func=run)
+
+
+def _may_migrate(backend: SearchBackend, args: argparse.Namespace, where: str) -> bool:
+    """Compare the files with the live index, per source of the files (`pipeline.rebuild_guard`);
+    False, with the drops on stderr, when the swap is refused."""
+    from index.loader import read_record_files
+    from pipeline.quality import coverage_by_source
+    from pipeline.rebuild_guard import SwapRefused, check_swap
+    from pipeline.settings import GateThresholds
+
+    backend.setup()
+    new = coverage_by_source(read_record_files(args.files, []))
+    try:
+        comparison = check_swap(
+            backend,
+            new,
+            GateThresholds(),
+            where=where,
+            force=args.force,
+            force_hint="run it again with --force",
+            sources=set(new),
+        )
+    except SwapRefused as exc:
+        print(f"trialdex index: {exc}", file=sys.stderr)
+        return False
+    if comparison["drops"]:
+        print(f"trialdex index: forced: {'; '.join(comparison['drops'])}", file=sys.stderr)
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +90,14 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"trialdex index: {path}: no such file", file=sys.stderr)
             return 2
-    backend = open_configured(settings_of(args))
+    if args.force and not args.migrate:
+        print("trialdex index: --force applies to --migrate only", file=sys.stderr)
+        return 2
+    settings = settings_of(args)
+    backend = open_configured(settings)
+    if args.migrate and not _may_migrate(backend, args, settings.describe_index()):
+        backend.close()
+        return 1
     started = time.monotonic()
     tty = sys.stderr.isatty()
 
