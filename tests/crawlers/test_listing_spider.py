@@ -167,3 +167,31 @@ def test_old_finished_runs_are_pruned(tmp_path: Path) -> None:
     frontier.open_run("listing", ["http://s/a"], after_response_id=0)
     kept = [r for r in runs if frontier.counts(r)]
     assert kept == runs[-KEEP_RUNS:]
+
+
+def test_link_extraction_stays_linear_on_a_hostile_page_at_the_body_cap() -> None:
+    """Per byte, a page of 5 MiB of unterminated ``<a `` (the download cap) costs about what
+    an ordinary page does; a backtracking pattern took 18 s on 60 KB of it. The bound is a
+    ratio of costs per byte measured in the same run, with room for a noisy machine."""
+    import time
+
+    from crawlers import settings
+
+    ordinary = (
+        "<html><body>"
+        + "".join(f'<p>Trial {i}</p><a href="/trial/t-{i}">more</a>' for i in range(200))
+        + "</body></html>"
+    ).encode()
+    hostile = b"<a " * (settings.DOWNLOAD_MAXSIZE // 3)
+
+    def per_byte(body: bytes, rounds: int) -> float:
+        best = float("inf")
+        for _ in range(rounds):
+            began = time.perf_counter()
+            hrefs(body, "utf-8")
+            best = min(best, time.perf_counter() - began)
+        return best / len(body)
+
+    assert len(hrefs(ordinary, "utf-8")) == 200
+    ratio = per_byte(hostile, 3) / per_byte(ordinary, 20)
+    assert ratio < 20, f"hostile page costs {ratio:.1f}x an ordinary page per byte"
