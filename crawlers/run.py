@@ -90,7 +90,32 @@ def setting_overrides(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to end this process when the process that started it dies.
+
+    A crawl must never run on unsupervised after the CLI or the Airflow task that
+    started it was killed (SIGKILL leaves the parent no chance to clean up).
+    Linux only (``prctl(PR_SET_PDEATHSIG)``); elsewhere the client still kills its
+    child on any exception it sees.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import os
+    import signal
+
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    # SIGKILL, not a graceful stop: nobody is left to read the summary, and a killed
+    # crawl resumes cleanly (the frontier and the raw store are written durably).
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        raise SystemExit(EXIT_USAGE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    die_with_parent()
     args = build_parser().parse_args(argv)
     try:
         arguments = spider_arguments(args.arguments)

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -210,3 +211,48 @@ def test_robots_crawl_delay_spaces_the_requests(tmp_path: Path) -> None:
         gaps = [b - a for a, b in pairwise(times)]
         # Arrival times jitter by a few milliseconds on loopback; the spacing does not.
         assert min(gaps) >= 0.2 - 0.02
+
+
+def _crawl_children(raw_dir: Path) -> list[int]:
+    """Pids of crawl runner processes working on ``raw_dir``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"crawlers.run" in argv and str(raw_dir).encode() in argv:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
+def test_killing_the_cli_ends_the_crawler_child(tmp_path: Path) -> None:
+    with SampleSite(root_seed=12, n_trials=30, failures=False) as site:
+        site.hold_after(3)  # then every request hangs: the crawl cannot finish by itself
+        raw = tmp_path / "raw"
+        start = site.listing_url(site.conditions[0])
+        command = [sys.executable, "-m", "trialdex.cli", "crawl", "listing"]
+        cli = subprocess.Popen(
+            [*command, "--start-url", start, "--raw-dir", str(raw)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _crawl_children(raw):
+                assert time.monotonic() < deadline, "the crawler child never started"
+                assert cli.poll() is None, "the CLI ended before its crawl started"
+                time.sleep(0.1)
+            while len(site.requested_paths()) < 4 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            cli.kill()
+            cli.wait()
+        deadline = time.monotonic() + 20
+        while _crawl_children(raw) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _crawl_children(raw) == [], "the crawler child outlived the CLI that started it"
+        site.release()
