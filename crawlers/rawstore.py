@@ -21,6 +21,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +63,14 @@ CREATE TABLE IF NOT EXISTS latest (
     checked_at TEXT NOT NULL
 );
 """
+
+
+# The largest body any crawl keeps (the ClinicalTrials.gov spider's download cap).
+MAX_BODY_BYTES = 512 * 1024 * 1024
+
+
+class RawBodyTooLarge(OSError):
+    """A stored blob inflates beyond the size any crawl could have stored."""
 
 
 @dataclass(frozen=True)
@@ -183,10 +192,19 @@ class RawStore:
             )
         return cur.rowcount > 0
 
-    def body(self, response: RawResponse | str) -> bytes:
-        """The body of a stored response (or of a sha256)."""
+    def body(self, response: RawResponse | str, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+        """The body of a stored response (or of a sha256), inflated to at most ``max_bytes``.
+
+        A blob is only ever as large as a download cap allowed, but the store is a
+        directory anyone with access can write to: the cap counts bytes out, so a
+        damaged or planted blob cannot inflate into the memory of the parse step."""
         sha = response if isinstance(response, str) else response.sha256
-        return gzip.decompress(self.blob_path(sha).read_bytes())
+        path = self.blob_path(sha)
+        inflater = zlib.decompressobj(wbits=31)  # gzip framing
+        body = inflater.decompress(path.read_bytes(), max_bytes)
+        if inflater.unconsumed_tail:
+            raise RawBodyTooLarge(f"{path}: inflates beyond {max_bytes:,} bytes; refused")
+        return body
 
     def latest(self, url: str) -> RawResponse | None:
         row = (

@@ -6,7 +6,9 @@ import gzip
 import hashlib
 from pathlib import Path
 
-from crawlers.rawstore import RawStore
+import pytest
+
+from crawlers.rawstore import RawBodyTooLarge, RawStore
 
 
 def test_put_and_read_back(tmp_path: Path) -> None:
@@ -59,3 +61,20 @@ def test_reopen_and_increments(tmp_path: Path) -> None:
     reopened.put(source="t", url="http://y/c", body=b"c")
     assert [r.url for r in reopened.iter_since(mark)] == ["http://x/b", "http://y/c"]
     assert [r.url for r in reopened.iter_since(mark, source="t")] == ["http://y/c"]
+
+
+def test_a_blob_that_inflates_beyond_the_cap_is_refused(tmp_path: Path) -> None:
+    import zlib
+
+    store = RawStore(tmp_path)
+    try:
+        stored = store.put(source="s", url="http://x/page", body=b"<html>ok</html>").response
+        assert store.body(stored) == b"<html>ok</html>"
+        # A planted blob: 64 MiB of zeros from a few kilobytes.
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        bomb = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(64)) + packer.flush()
+        store.blob_path(stored.sha256).write_bytes(bomb)
+        with pytest.raises(RawBodyTooLarge, match="inflates beyond 1,048,576 bytes"):
+            store.body(stored, max_bytes=1 << 20)
+    finally:
+        store.close()
