@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import scrapy
 from lxml import etree  # type: ignore[import-untyped]
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -230,7 +230,8 @@ class ListingSpider(scrapy.Spider):
             tries = response.request.meta.get("retry_times", 0) if response.request else 0
             extra = f" after {tries} retries" if tries else ""
             return f"HTTP {response.status}{extra}"
-        if isinstance(exc, CancelledError) or "max size" in str(exc):
+        # A body over the cap: announced by Content-Length, or found while it streams in.
+        if isinstance(exc, CancelledError | DownloadCancelledError) or "max size" in str(exc):
             cap = self.settings.getint("DOWNLOAD_MAXSIZE")
             return f"refused: larger than the size cap (DOWNLOAD_MAXSIZE={cap} bytes)"
         return f"{type(exc).__name__}: {exc}".rstrip(": ")

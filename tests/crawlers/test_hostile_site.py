@@ -1,8 +1,9 @@
 """A hostile site on loopback: decompression bombs must not blow up the crawler.
 
 The site serves a trial listing and its trial pages (the good part, which must
-all be stored) beside two sitemaps that inflate to 1 GiB from about 1 MB: one
-a gzip file, one sent with ``Content-Encoding: gzip``. The crawl runner runs as
+all be stored) beside two sitemaps that inflate to 1 GiB from about 1 MB (one
+a gzip file, one sent with ``Content-Encoding: gzip``) and a trial page of
+6 MB sent without ``Content-Length``. The crawl runner runs as
 a child process exactly as the CLI starts it; its peak memory is read from the
 kernel when it ends.
 """
@@ -38,14 +39,21 @@ def _gzip_bomb() -> bytes:
 
 BOMB = _gzip_bomb()
 TRIALS = [f"/trial/good-{i}" for i in range(3)]
+HUGE = "/trial/huge"  # 6 MB sent without Content-Length: over the cap only as it streams
 LISTING = "/clinical-trials/for-asthma"
 
 
 class _Hostile(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == LISTING:
-            links = "".join(f'<a href="{t}">trial</a>' for t in TRIALS)
+            links = "".join(f'<a href="{t}">trial</a>' for t in [*TRIALS, HUGE])
             self._send(200, f"<html><body><h1>3 Asthma Trials</h1>{links}</body></html>".encode())
+        elif self.path == HUGE:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(6):
+                self.wfile.write(b"<p>" + b"x" * (1 << 20) + b"</p>")
         elif self.path in TRIALS:
             self._send(200, f"<html><body><h1>Trial {self.path}</h1></body></html>".encode())
         elif self.path == "/sitemap.xml.gz":
@@ -104,6 +112,7 @@ def test_gzip_bombs_are_refused_by_size_out_and_the_good_pages_are_stored(
     assert "inflates beyond DOWNLOAD_MAXSIZE" in gz and "bytes compressed" in gz
     assert f"{site}/sitemap.xml" in failed  # the Content-Encoding bomb, refused by Scrapy
     assert failed[f"{site}/sitemap.xml"]
+    assert failed[f"{site}{HUGE}"].startswith("refused: larger than the size cap")
 
     store = RawStore(raw)
     try:
