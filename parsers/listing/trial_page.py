@@ -277,7 +277,11 @@ def parse_listing(
     *,
     fetched_at: datetime | None = None,
     rules: UrlRules = DEFAULT_RULES,
+    encoding: str | None = None,
 ) -> TrialRecord:
-    """One trial page -> its record; `ParseError` when it is not a readable trial page."""
-    page = read_trial_page(linearize(build_tree(body, url)))
+    """One trial page -> its record; `ParseError` when it is not a readable trial page.
+
+    ``encoding`` is the charset the HTTP response declared, when known (`build_tree`).
+    """
+    page = read_trial_page(linearize(build_tree(body, url, encoding=encoding)))
     return trial_record(page, body, url, fetched_at=fetched_at, rules=rules)
