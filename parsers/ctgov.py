@@ -471,6 +471,8 @@ def _references(r: _Reader, proto: dict[str, Any], record: dict[str, Any]) -> No
             r.text(item, "citation", f"{mp}.references[{i}]"),
             r.text(item, "pmid", f"{mp}.references[{i}]"),
             r.text(item, "type", f"{mp}.references[{i}]"),
+            warnings=r.warnings,
+            where=f"{mp}.references[{i}].pmid",
         )
         for i, item in enumerate(r.objs(mod, "references", mp))
     ]

@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from parsers.errors import ParseError
+from parsers.identifiers import pubmed_url, valid_doi, valid_pmid
 from parsers.records import Phase, TrialRecord, TrialStatus, validate_record
 
 PARSER_VERSION = "ctgov-1.0"
 SOURCE_NAME = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/{nct}"
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
 
@@ -297,16 +297,30 @@ def citation_year(citation: str) -> int | None:
 
 
 def citation_doi(citation: str) -> str | None:
+    """The DOI a citation gives ("doi: 10.1000/x"), when it is a valid one (`valid_doi`)."""
     match = _DOI.search(citation)
-    return match.group(1).rstrip(".,;)") if match else None
+    return valid_doi(match.group(1).rstrip(".,;)")) if match else None
 
 
 def reference(
-    number: int, citation: str | None, pmid: str | None, ref_type: str | None
+    number: int,
+    citation: str | None,
+    pmid: str | None,
+    ref_type: str | None,
+    *,
+    warnings: list[str] | None = None,
+    where: str = "reference",
 ) -> dict[str, Any]:
-    """One `Reference` as plain data; a citation's title is the citation text as written."""
+    """One `Reference` as plain data; a citation's title is the citation text as written.
+
+    A PMID that is not one (`parsers.identifiers`) is dropped, with a warning naming
+    ``where`` appended to ``warnings``: only a valid PMID becomes the PubMed URL.
+    """
     text = " ".join(citation.split()) if citation else None
-    pmid = pmid.strip() if pmid and pmid.strip() else None
+    given = pmid.strip() if pmid and pmid.strip() else None
+    pmid = valid_pmid(given)
+    if given is not None and pmid is None and warnings is not None:
+        warnings.append(f"{where}: not a PMID: {given[:80]!r}")
     kind = enum_name(ref_type) if ref_type else None
     if kind == "RESULTS":
         kind = "RESULT"
@@ -318,7 +332,7 @@ def reference(
         "doi": citation_doi(text) if text else None,
         "type": kind if kind in {"BACKGROUND", "RESULT", "DERIVED"} else None,
         "source": "pubmed.ncbi.nlm.nih.gov" if pmid else None,
-        "url": PUBMED_URL.format(pmid=pmid) if pmid else None,
+        "url": pubmed_url(pmid),
     }
 
 

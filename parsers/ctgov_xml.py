@@ -157,7 +157,7 @@ def parse_study_xml(
         **_sponsors(root),
         "eligibility": _eligibility(root, warnings),
         **_locations(root),
-        "references": _references(root),
+        "references": _references(root, warnings),
     }
     record["source"] = common.source_info(
         nct,
@@ -281,11 +281,18 @@ def _locations(root: Any) -> dict[str, Any]:
     return {"sites": sites, "site_count": len(sites)}
 
 
-def _references(root: Any) -> list[dict[str, Any]]:
+def _references(root: Any, warnings: list[str]) -> list[dict[str, Any]]:
     # The legacy XML does not say whether a plain <reference> is background or derived.
     nodes: list[tuple[Any, str | None]] = [(n, None) for n in root.findall("reference")]
     nodes += [(n, "RESULT") for n in root.findall("results_reference")]
     return [
-        common.reference(i + 1, _text(node, "citation"), _text(node, "PMID"), kind)
+        common.reference(
+            i + 1,
+            _text(node, "citation"),
+            _text(node, "PMID"),
+            kind,
+            warnings=warnings,
+            where=f"{node.tag}/PMID (reference {i + 1})",
+        )
         for i, (node, kind) in enumerate(nodes)
     ]

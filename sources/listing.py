@@ -74,13 +74,20 @@ class ListingSource:
 
     def parse(self, response: RawResponse, body: bytes) -> ParsedPage:
         from parsers.listing import parse_listing
+        from parsers.listing.dom import charset_of
 
         url = response.final_url or response.url
         if not self.site.is_trial_page(url):
             return ParsedPage(
                 skipped="listing page" if self.site.is_listing_page(url) else "not a trial page"
             )
-        record = parse_listing(body, url, fetched_at=response.fetched_at, rules=self.site.rules)
+        record = parse_listing(
+            body,
+            url,
+            fetched_at=response.fetched_at,
+            rules=self.site.rules,
+            encoding=charset_of(response.headers.get("content-type")),
+        )
         return ParsedPage(records=[record])
 
     def stated(self, raw_dir: Path) -> Stated:
@@ -97,9 +104,12 @@ class ListingSource:
         )
 
 
-def stated_listing_total(body: bytes) -> int | None:
-    """The "<N> <Condition> Trials" count a condition listing page states."""
-    for heading in _HEADING.findall(body.decode("utf-8", "replace")):
+def stated_listing_total(body: bytes, encoding: str | None = None) -> int | None:
+    """The "<N> <Condition> Trials" count a condition listing page states (``encoding``: the
+    HTTP response's charset when known)."""
+    from parsers.listing.dom import decode_page
+
+    for heading in _HEADING.findall(decode_page(body, encoding)):
         match = _STATED.match(html.unescape(_TAG.sub(" ", heading)))
         if match:
             return int(match.group(1).replace(",", ""))
@@ -115,6 +125,7 @@ def _condition_key(url: str) -> str:
 def snapshot(site: ListingSite, store: RawStore) -> tuple[dict[str, int], set[str]]:
     """Stated totals per condition and the trial ids on the cards, from the latest pages."""
     from parsers.listing import parse_listing_cards
+    from parsers.listing.dom import charset_of
 
     stated: dict[str, int] = {}
     listed: set[str] = set()
@@ -126,11 +137,13 @@ def snapshot(site: ListingSite, store: RawStore) -> tuple[dict[str, int], set[st
         if hosts and urlsplit(url).netloc not in hosts:
             continue  # the site moved: its old address no longer speaks for it
         body = store.body(response)
-        total = stated_listing_total(body)
+        encoding = charset_of(response.headers.get("content-type"))
+        total = stated_listing_total(body, encoding)
         if total is not None:
             stated.setdefault(_condition_key(url), total)
         try:
-            listed.update(card.id for card in parse_listing_cards(body, url, rules=site.rules))
+            cards = parse_listing_cards(body, url, rules=site.rules, encoding=encoding)
+            listed.update(card.id for card in cards)
         except Exception:  # a broken listing page only weakens the comparison
             continue
     return stated, listed

@@ -180,9 +180,11 @@ def parse_listing_cards(
     *,
     fetched_at: datetime | None = None,
     rules: UrlRules = DEFAULT_RULES,
+    encoding: str | None = None,
 ) -> list[TrialRecord]:
-    """Records for the trial cards of a condition listing page (may be empty)."""
-    root = build_tree(body, url)
+    """Records for the trial cards of a condition listing page (may be empty); ``encoding``
+    is the HTTP response's charset when known."""
+    root = build_tree(body, url, encoding=encoding)
     records: list[TrialRecord] = []
     for trial_url, element in _card_elements(root, url, rules):
         lines = linearize(element)

@@ -11,6 +11,7 @@ plain `Line.text` shows them glued as the page does.
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from typing import Any
@@ -106,32 +107,108 @@ SECTIONING_TAGS = frozenset({"article", "section", "aside", "blockquote", "figur
 
 _local = threading.local()
 
-_TRAILING_HTML = re.compile(rb"</html\s*>", re.I)
+_TRAILING_HTML = re.compile(r"</html\s*>", re.I)
 
 
-def check_body(body: bytes, origin: str) -> str:
-    """The page as text, or a `ParseError` saying why it cannot be a page."""
+# How far into the page a <meta charset> is looked for; browsers prescan 1024 bytes, but
+# pages with long <head> scripts put it later.
+_META_SCAN_BYTES = 4096
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
+_HEADER_CHARSET = re.compile(r"\bcharset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header value, or None."""
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _codec(label: str | None) -> str | None:
+    """Python's codec for an encoding label, or None when unknown or not a text encoding.
+
+    Latin-1 and ASCII labels read as Windows-1252, as browsers do: pages that say
+    ``iso-8859-1`` routinely use its 0x80-0x9f bytes for curly quotes and dashes.
+    UTF-7 is never honoured (browsers refuse it too: it hides markup from filters).
+    """
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label.strip())
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None  # rot13, base64...: codecs, but not of text
+    name = info.name
+    if name in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"
+    if name == "utf-7":
+        return None
+    return name
+
+
+def page_encoding(body: bytes, declared: str | None = None) -> str:
+    """The encoding to read ``body`` with (a Python codec name).
+
+    In order: a byte-order mark (the bytes themselves say it, so it beats any label,
+    as in browsers); ``declared``, the HTTP header's charset; a ``<meta charset>`` or
+    ``http-equiv`` Content-Type in the first bytes (a UTF-16 one means UTF-8: a page
+    whose ASCII ``<meta>`` could be read is not UTF-16); then UTF-8 when the whole page
+    decodes as UTF-8, else Windows-1252, which maps every byte to a character.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    codec = _codec(declared)
+    if codec:
+        return codec
+    meta = _META_CHARSET.search(body, 0, _META_SCAN_BYTES)
+    if meta:
+        codec = _codec(meta.group(1).decode("ascii"))
+        if codec:
+            return "utf-8" if codec.startswith("utf-16") else codec
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_page(body: bytes, declared: str | None = None) -> str:
+    """The page as text in `page_encoding`; a byte invalid there becomes U+FFFD rather
+    than refusing the page (one stray byte in a "UTF-8" page costs one character)."""
+    encoding = page_encoding(body, declared)
+    bom = codecs.BOM_UTF8 if encoding == "utf-8" else b""
+    if encoding.startswith("utf-16"):
+        bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+    raw = body[len(bom) :] if bom and body.startswith(bom) else body
+    return raw.decode(encoding, "replace")
+
+
+def check_body(body: bytes, origin: str, *, encoding: str | None = None) -> str:
+    """The page as text (`decode_page`, ``encoding`` being the HTTP header's charset when
+    known), or a `ParseError` saying why it cannot be a page."""
     if not isinstance(body, bytes | bytearray):
         raise ParseError(origin, f"expected bytes, got {type(body).__name__}")
     if len(body) > MAX_PAGE_BYTES:
         raise ParseError(origin, f"page too large: {len(body):,} bytes (limit {MAX_PAGE_BYTES:,})")
-    if not body.strip():
+    body = bytes(body)
+    text = decode_page(body, encoding)
+    if not text.strip():
         raise ParseError(origin, "empty page")
-    try:
-        text = bytes(body).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParseError(
-            origin, f"not UTF-8: byte 0x{body[exc.start]:02x} at offset {exc.start}"
-        ) from None
-    head = body[:4096].lower()
-    if b"<html" in head and not _TRAILING_HTML.search(body, max(0, len(body) - 4096)):
+    head = text[:4096].lower()
+    if "<html" in head and not _TRAILING_HTML.search(text, max(0, len(text) - 4096)):
         raise ParseError(origin, "truncated page: no closing </html>")
     return text
 
 
-def build_tree(body: bytes, origin: str) -> Any:
-    """One lxml HTML tree for the page (after `check_body`)."""
-    check_body(body, origin)
+def build_tree(body: bytes, origin: str, *, encoding: str | None = None) -> Any:
+    """One lxml HTML tree for the page (after `check_body`; ``encoding`` as there)."""
+    text = check_body(body, origin, encoding=encoding)
     parser = getattr(_local, "parser", None)
     if parser is None:
         # Building a parser costs as much as parsing a small page; one per thread (not shared,
@@ -140,7 +217,9 @@ def build_tree(body: bytes, origin: str) -> Any:
             encoding="utf-8", remove_comments=True, remove_pis=True
         )
     try:
-        root = lxml.html.document_fromstring(bytes(body).lstrip(b"\xef\xbb\xbf"), parser=parser)
+        # Decoded here, handed to lxml as UTF-8 with the encoding fixed: a <meta charset>
+        # in the page must not make libxml2 decode it a second time.
+        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(origin, f"not an HTML page: {exc}") from None
     if root is None:

@@ -36,9 +36,12 @@ def _page_number(url: str) -> int:
     return int(values[0]) if values and values[0].isdigit() else 1
 
 
-def listing_page_links(body: bytes, url: str, *, rules: UrlRules = DEFAULT_RULES) -> ListingLinks:
-    """Trial page URLs and pagination URLs of a listing page (by href pattern and link text)."""
-    root = build_tree(body, url)
+def listing_page_links(
+    body: bytes, url: str, *, rules: UrlRules = DEFAULT_RULES, encoding: str | None = None
+) -> ListingLinks:
+    """Trial page URLs and pagination URLs of a listing page (by href pattern and link text);
+    ``encoding`` is the HTTP response's charset when known."""
+    root = build_tree(body, url, encoding=encoding)
     current_path = split_url(url).path
     current = _page_number(url)
     trials: dict[str, None] = {}

@@ -12,6 +12,9 @@ pieces may come as separate elements ("10.", "United States",
 
 A finding is one or more claim sentences followed by the work they come from:
 "Title.Authors.[2018]" glued, or title, authors and year as separate lines.
+
+A reference's PubMed id and DOI come from its link or its text, and are kept
+only when valid (`parsers.identifiers`); one that is not is dropped with a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from parsers.identifiers import valid_doi, valid_pmid
 from parsers.listing.dom import Line
 
 # Countries a journal can be listed under; used to split "United Statespubmed…".
@@ -99,26 +103,40 @@ class FindingEntry:
     year: int | None
 
 
-def _with_link_ids(entry: ReferenceEntry, url: str | None, text: str) -> ReferenceEntry:
+def _checked(
+    kind: str, found: str | None, valid: str | None, where: str, warnings: list[str]
+) -> None:
+    if found is not None and valid is None:
+        warnings.append(f"{where}: not a {kind}: {found[:80]!r}")
+
+
+def _with_link_ids(
+    entry: ReferenceEntry, url: str | None, text: str, warnings: list[str]
+) -> ReferenceEntry:
     """The entry with the URL of its link and the PubMed id and DOI the link or text gives."""
+    where = f"reference {entry.number}"
     if url and url.startswith(("http://", "https://")):
         pubmed = _PUBMED.search(url)
         doi = _DOI.search(url)
-        entry = replace(
-            entry,
-            url=url,
-            pmid=pubmed.group(1) if pubmed else None,
-            doi=doi.group(1) if doi else None,
-        )
+        pmid = valid_pmid(pubmed.group(1)) if pubmed else None
+        doi_id = valid_doi(doi.group(1)) if doi else None
+        _checked("PMID", pubmed.group(1) if pubmed else None, pmid, where, warnings)
+        _checked("DOI", doi.group(1) if doi else None, doi_id, where, warnings)
+        entry = replace(entry, url=url, pmid=pmid, doi=doi_id)
     if entry.pmid is None:
         match = _PMID_TEXT.search(text)
         if match:
-            entry = replace(entry, pmid=match.group(1))
+            pmid = valid_pmid(match.group(1))
+            _checked("PMID", match.group(1), pmid, where, warnings)
+            entry = replace(entry, pmid=pmid)
     return entry
 
 
-def parse_references(lines: list[Line]) -> list[ReferenceEntry]:
-    """Reference entries in page order."""
+def parse_references(lines: list[Line], warnings: list[str] | None = None) -> list[ReferenceEntry]:
+    """Reference entries in page order; identifiers dropped as invalid are noted in
+    ``warnings``."""
+    if warnings is None:
+        warnings = []
     entries: list[ReferenceEntry] = []
     pending_number: int | None = None
     pending_source: str | None = None
@@ -155,7 +173,7 @@ def parse_references(lines: list[Line]) -> list[ReferenceEntry]:
                 year=year,
                 source=pending_source,
             )
-            entries.append(_with_link_ids(entry, line.href, text))
+            entries.append(_with_link_ids(entry, line.href, text, warnings))
             pending_number, pending_source, pending = None, None, False
             continue
         if entries:

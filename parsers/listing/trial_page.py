@@ -142,6 +142,7 @@ class TrialPage:
     findings: tuple[FindingEntry, ...]
     references: tuple[ReferenceEntry, ...]
     registry_ids: tuple[str, ...]
+    reference_warnings: tuple[str, ...] = ()
 
     @property
     def signals(self) -> int:
@@ -168,7 +169,8 @@ def _read(
 def read_trial_page(lines: list[Line]) -> TrialPage:
     """The page's sections, each read by its reader (see the module docstring)."""
     sections = split_sections(lines)
-    references = tuple(parse_references(sections.get("references", [])))
+    reference_warnings: list[str] = []
+    references = tuple(parse_references(sections.get("references", []), reference_warnings))
     n_refs = max((r.number for r in references), default=0)
 
     summary = sections.get("summary")
@@ -185,6 +187,7 @@ def read_trial_page(lines: list[Line]) -> TrialPage:
         findings=tuple(parse_findings(sections.get("findings", []))),
         references=references,
         registry_ids=read_registry_ids(lines),
+        reference_warnings=tuple(reference_warnings),
     )
 
 
@@ -265,7 +268,14 @@ def trial_record(
         "findings": [asdict(f) for f in page.findings],
         "references": [asdict(r) for r in page.references],
         "source": source(
-            body, url, fetched_at, (*header.facts.warnings, *(summary.warnings if summary else ()))
+            body,
+            url,
+            fetched_at,
+            (
+                *header.facts.warnings,
+                *(summary.warnings if summary else ()),
+                *page.reference_warnings,
+            ),
         ),
     }
     return validated(data, url)
@@ -277,7 +287,11 @@ def parse_listing(
     *,
     fetched_at: datetime | None = None,
     rules: UrlRules = DEFAULT_RULES,
+    encoding: str | None = None,
 ) -> TrialRecord:
-    """One trial page -> its record; `ParseError` when it is not a readable trial page."""
-    page = read_trial_page(linearize(build_tree(body, url)))
+    """One trial page -> its record; `ParseError` when it is not a readable trial page.
+
+    ``encoding`` is the charset the HTTP response declared, when known (`build_tree`).
+    """
+    page = read_trial_page(linearize(build_tree(body, url, encoding=encoding)))
     return trial_record(page, body, url, fetched_at=fetched_at, rules=rules)

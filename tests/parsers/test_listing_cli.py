@@ -68,7 +68,7 @@ def test_batch_with_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert len(lines) == 6
     reasons = dict(line.split(": ", 2)[1:] for line in lines)
     assert reasons[str(empty)] == "empty page"
-    assert reasons[str(latin1)].startswith("not UTF-8")
+    assert reasons[str(latin1)].startswith("not a trial page")  # read as Windows-1252
     assert reasons[str(truncated)].startswith("truncated page")
     assert reasons[str(not_trial)].startswith("not a trial page")
     assert reasons[str(huge)].startswith("file too large")

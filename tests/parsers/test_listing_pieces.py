@@ -136,7 +136,7 @@ def test_byte_order_mark_and_xml_declaration() -> None:
     [
         (b"", "empty page"),
         (b"   \n", "empty page"),
-        (b"<html><body><p>caf\xe9</p></body></html>", "not UTF-8"),
+        (b"<html><body><p>caf\xe9</p></body></html>", "not a trial page"),
         (page(*BASIC, "Timeline")[:-20], "truncated"),
         (page("How do clinical trials work?", "Trials test treatments."), "not a trial page"),
         (page("40 Participants Needed"), "not a trial page"),

@@ -35,3 +35,17 @@ def test_bad_line_is_a_reported_failure_not_a_crash(tmp_path: Path) -> None:
         assert search.count() == 2
     finally:
         search.close()
+
+
+def test_invalid_utf8_line_is_a_reported_failure_not_a_crash(tmp_path: Path) -> None:
+    partition = Partition.of(tmp_path, "listing_example", "2026-01-01", "2026-01-02")
+    partition.dir.mkdir(parents=True)
+    good = [json.dumps(_record(n)).encode() for n in (1, 2)]
+    lines = [good[0], b'{"id": "\xff\xfe"}', good[1]]
+    (partition.dir / "records.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    backend = BackendConfig.choose(None, tmp_path / "index.sqlite")
+    result = index_partition(partition, backend, max_failures=1)
+    assert (result["indexed"], result["failed"]) == (2, 1)
+    failures = [json.loads(line) for line in Path(result["failures_path"]).read_text().splitlines()]
+    assert failures[0]["id"].endswith("records.jsonl:2")
+    assert "not UTF-8" in failures[0]["reason"]

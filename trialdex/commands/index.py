@@ -1,4 +1,4 @@
-"""`trialdex index RECORDS.jsonl...`: load record files into the search index."""
+"""`trialdex index RECORDS.jsonl|DIR...`: load record files into the search index."""
 
 from __future__ import annotations
 
@@ -24,7 +24,13 @@ def register(sub: Any) -> None:
             "to --failures) and the run goes on; the exit status is 1 when any failed."
         ),
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="RECORDS.jsonl")
+    p.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="RECORDS.jsonl|DIR",
+        help="a records file, or a directory whose *.jsonl files are indexed in name order",
+    )
     p.add_argument("--backend", choices=["es", "sqlite"], help="default: es if configured")
     p.add_argument(
         "--path", type=Path, help="SQLite file (default TRIALDEX_SQLITE or in TRIALDEX_HOME)"
@@ -81,15 +87,37 @@ def _may_migrate(backend: SearchBackend, args: argparse.Namespace, where: str) -
     return True
 
 
+def _record_files(paths: list[Path]) -> list[Path] | None:
+    """The files to index: each file as given, each directory's ``*.jsonl`` files sorted by
+    name; None, with the reason on stderr, when an argument is neither or a directory holds
+    no such file (an empty run would look like success)."""
+    from index.loader import record_files_in
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = record_files_in(path)
+            if not found:
+                print(f"trialdex index: {path}: directory holds no *.jsonl files", file=sys.stderr)
+                return None
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            print(f"trialdex index: {path}: no such file or directory", file=sys.stderr)
+            return None
+    return files
+
+
 def run(args: argparse.Namespace) -> int:
     from index.factory import open_configured
     from index.loader import index_files, read_record_files
     from index.reconcile import remove_missing
 
-    for path in args.files:
-        if not path.is_file():
-            print(f"trialdex index: {path}: no such file", file=sys.stderr)
-            return 2
+    files = _record_files(args.files)
+    if files is None:
+        return 2
+    args.files = files
     if args.force and not args.migrate:
         print("trialdex index: --force applies to --migrate only", file=sys.stderr)
         return 2
