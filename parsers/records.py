@@ -408,16 +408,22 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
 
 
 def read_records(path: Path) -> Iterator[TrialRecord]:
-    """Records from a JSON-lines file; a bad line raises with its line number."""
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+    """Records from a JSON-lines file; a bad line (not UTF-8, not JSON, not a record)
+    raises `RecordValidationError` naming the file and line."""
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
+            origin = f"{path}:{lineno}"
             try:
-                data = json.loads(line)
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise RecordValidationError(
+                    origin, [f"not UTF-8: {exc.reason} at byte {exc.start}"]
+                ) from exc
             except json.JSONDecodeError as exc:
-                raise RecordValidationError(f"{path}:{lineno}", [f"not JSON: {exc.msg}"]) from exc
-            yield validate_record(data, origin=f"{path}:{lineno}")
+                raise RecordValidationError(origin, [f"not JSON: {exc.msg}"]) from exc
+            yield validate_record(data, origin=origin)
 
 
 def write_records(path: Path, records: Iterable[TrialRecord]) -> int:

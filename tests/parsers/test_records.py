@@ -135,3 +135,13 @@ def test_jsonl_bad_line_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(json.dumps(MINIMAL) + "\n{not json\n")
     with pytest.raises(RecordValidationError, match=r"records.jsonl:2: not JSON"):
         list(read_records(path))
+
+
+def test_read_records_names_the_line_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    good = json.dumps(MINIMAL).encode()
+    path.write_bytes(good + b"\n" + b'{"id": "\xff\xfe"}\n')
+    reader = read_records(path)
+    assert next(reader).id == MINIMAL["id"]
+    with pytest.raises(RecordValidationError, match=r"records.jsonl:2: not UTF-8"):
+        next(reader)
