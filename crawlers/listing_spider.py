@@ -40,6 +40,7 @@ from crawlers.pipelines import FetchFailure, RawPage
 from parsers.listing.urls import DEFAULT_RULES, PageKind, UrlRules
 
 REDIRECTS = (301, 302, 303, 307, 308)
+HOPS = "trialdex_redirect_hops"  # request.meta: redirects followed to reach this URL
 RECENT_LINKS = 4096
 
 
@@ -95,6 +96,7 @@ class ListingSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.rules = UrlRules(trial_url_pattern, listing_url_pattern)
+        self.redirect_limit = 20  # REDIRECT_MAX_TIMES, read from the crawler's settings
         self.start_urls = [canonicalize_url(u) for u in _as_list(start_urls)]
         self.sitemap_urls = [canonicalize_url(u) for u in _as_list(sitemap_urls)]
         seeds = self.start_urls + self.sitemap_urls
@@ -122,6 +124,7 @@ class ListingSpider(scrapy.Spider):
         spider: ListingSpider = super().from_crawler(crawler, *args, **kwargs)
         raw_dir = crawler.settings.get("TRIALDEX_RAW_DIR")
         spider.run_id = crawler.settings.getint("TRIALDEX_RUN_ID", 0)
+        spider.redirect_limit = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
         if raw_dir and spider.run_id:
             spider.frontier = Frontier(raw_dir)
         return spider
@@ -130,7 +133,7 @@ class ListingSpider(scrapy.Spider):
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self._domains)
 
-    def request(self, url: str, kind: str = "page") -> scrapy.Request:
+    def request(self, url: str, kind: str = "page", hops: int = 0) -> scrapy.Request:
         callback = self.parse_sitemap if kind == "sitemap" else self.parse
         return scrapy.Request(
             url,
@@ -138,6 +141,7 @@ class ListingSpider(scrapy.Spider):
             errback=self.failed,
             meta={
                 KIND: kind,
+                HOPS: hops,
                 "dont_redirect": True,
                 "handle_httpstatus_list": list(REDIRECTS),
             },
@@ -160,11 +164,32 @@ class ListingSpider(scrapy.Spider):
         # so a crash between the two re-fetches the page rather than losing links.
         if response.status in REDIRECTS:
             location = response.headers.get(b"Location")
+            hops = int(response.meta.get(HOPS, 0)) + 1
+            if location and hops > self.redirect_limit:
+                reason = (
+                    f"redirect chain longer than REDIRECT_MAX_TIMES ({self.redirect_limit} hops)"
+                )
+                self.logger.warning("Failed %s: %s", response.url, reason)
+                yield FetchFailure(response.url, reason, False, "page")
+                return  # settled as failed, not as a stored redirect
             if location:
-                yield from self._follow([location.decode("latin-1")], response)
+                yield from self._follow([location.decode("latin-1")], response, hops=hops)
         elif isinstance(response, TextResponse):
-            yield from self._follow(hrefs(response.body, response.encoding), response)
+            links = hrefs(response.body, response.encoding)
+            yield from self._follow(links, response, paginate=self._worth_paging(links, response))
         yield self._page(response, "page")
+
+    def _worth_paging(self, links: list[str], response: Response) -> bool:
+        """Whether to follow the listing links of this page: always from a first page, and
+        from a later page only while it still shows trials not seen before. A calendar
+        trap (``?page=n+1`` forever) ended only when killed: 193 pages in 120 s."""
+        if "page=" not in urlsplit(response.url).query:
+            return True
+        for href in links:
+            key = self.rules.frontier_key(response.urljoin(href))
+            if key and self.rules.kind(key) == "trial" and key not in self._recent:
+                return True
+        return False
 
     def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         body = response.body
@@ -197,16 +222,20 @@ class ListingSpider(scrapy.Spider):
                 yield from self._follow([loc], response)
         yield self._page(response, "sitemap")
 
-    def _follow(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
+    def _follow(
+        self, links: list[str], response: Response, *, hops: int = 0, paginate: bool = True
+    ) -> Iterator[scrapy.Request]:
         recent = self._recent
         for href in dict.fromkeys(links):
             url = self.rules.frontier_key(response.urljoin(href))
             if not url or url in recent or not self.allowed(url):
                 continue
+            if not paginate and self.rules.kind(url) == "listing":
+                continue
             recent[url] = None
             if len(recent) > RECENT_LINKS:
                 recent.popitem(last=False)
-            yield self.request(url)
+            yield self.request(url, hops=hops)
 
     def _page(self, response: Response, kind: str) -> RawPage:
         return RawPage.from_response(response, kind, not_modified=NOT_MODIFIED in response.meta)

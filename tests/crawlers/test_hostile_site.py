@@ -38,16 +38,33 @@ def _gzip_bomb() -> bytes:
 
 
 BOMB = _gzip_bomb()
+CALENDAR_PAGES: list[int] = []
+HOPS: list[int] = []
 TRIALS = [f"/trial/good-{i}" for i in range(3)]
 HUGE = "/trial/huge"  # 6 MB sent without Content-Length: over the cap only as it streams
 LISTING = "/clinical-trials/for-asthma"
+CALENDAR = "/clinical-trials/for-calendar"  # ?page=n links page n+1 forever, same trials
+HOP = "/trial/hop-"  # each answers 302 to the next, forever
 
 
 class _Hostile(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == LISTING:
-            links = "".join(f'<a href="{t}">trial</a>' for t in [*TRIALS, HUGE])
+            links = "".join(f'<a href="{t}">trial</a>' for t in [*TRIALS, HUGE, CALENDAR])
+            links += f'<a href="{HOP}0">a moved trial</a>'
             self._send(200, f"<html><body><h1>3 Asthma Trials</h1>{links}</body></html>".encode())
+        elif self.path.startswith(CALENDAR):
+            page = int(self.path.partition("page=")[2] or 1)
+            CALENDAR_PAGES.append(page)
+            body = f'<a href="{TRIALS[0]}">t</a><a href="{CALENDAR}?page={page + 1}">next</a>'
+            self._send(200, f"<html><body>{body}</body></html>".encode())
+        elif self.path.startswith(HOP):
+            number = int(self.path.removeprefix(HOP))
+            HOPS.append(number)
+            self.send_response(302)
+            self.send_header("Location", f"{HOP}{number + 1}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == HUGE:
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -99,6 +116,8 @@ def test_gzip_bombs_are_refused_by_size_out_and_the_good_pages_are_stored(
         "start_urls": [f"{site}{LISTING}"],
         "sitemap_urls": [f"{site}/sitemap.xml.gz", f"{site}/sitemap.xml"],
     }
+    CALENDAR_PAGES.clear()
+    HOPS.clear()
     fast = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 0}
     cmd = [*command("listing", raw, arguments, fast), "--summary-json", str(summary_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -113,6 +132,10 @@ def test_gzip_bombs_are_refused_by_size_out_and_the_good_pages_are_stored(
     assert f"{site}/sitemap.xml" in failed  # the Content-Encoding bomb, refused by Scrapy
     assert failed[f"{site}/sitemap.xml"]
     assert failed[f"{site}{HUGE}"].startswith("refused: larger than the size cap")
+    # The calendar stops once a page shows no new trial; the redirect chain at its limit.
+    assert max(CALENDAR_PAGES) <= 3, CALENDAR_PAGES
+    assert len(HOPS) == 21, HOPS  # the first request and REDIRECT_MAX_TIMES (20) more
+    assert any("redirect chain longer than" in reason for reason in failed.values())
 
     store = RawStore(raw)
     try:
