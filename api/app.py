@@ -21,7 +21,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from api import problems, routes, ui
-from api.auth import API_KEY_SETTING
+from api.auth import API_KEY_SETTING, AttemptLimit
+from api.guard import GuardMiddleware
 from api.state import BackendHolder
 from core import __version__, config
 from index.backend import SearchBackend
@@ -90,6 +91,10 @@ def create_app(
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=ui.HERE / "static"), name="static")
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
+    app.state.key_attempts = AttemptLimit()
+    # Outside Starlette's error middleware too, so that a 500 carries the headers.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: GuardMiddleware(build_stack())  # type: ignore[method-assign]
     return app
 
 

@@ -4,7 +4,8 @@ Pages are fetched one at a time with the search cursor and written out as
 they arrive, so memory stays bounded by one page whatever the result size.
 The CSV columns are derived from `TrialRecord` (one column per scalar field,
 nested objects flattened with dotted names, lists joined), never listed by
-hand.
+hand. CSV cells that a spreadsheet would run as a formula are neutralised
+(`neutralise`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from parsers.records import TrialRecord
 MAX_EXPORT_ROWS = 100_000
 LIST_SEPARATOR = "; "
 PART_SEPARATOR = ", "
+# A spreadsheet reads a cell starting with one of these as a formula (tab and
+# carriage return are stripped first by some), so a record title such as
+# '=HYPERLINK(...)' would run when the export is opened. OWASP's CSV injection
+# advice: prefix such a cell with a single quote, which makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _is_model(annotation: Any) -> bool:
@@ -80,8 +86,17 @@ def csv_row(record: TrialRecord) -> list[str]:
         value: Any = data
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
-        row.append(_cell(value))
+        row.append(neutralise(_cell(value)))
     return row
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` prefixed with ``'`` when a spreadsheet would read it as a formula.
+
+    Every such cell is quoted, negative numbers and southern coordinates
+    ("-33.9,151.2") included: telling a harmless number from "-1+cmd|..."
+    is the kind of parsing the rule exists to avoid."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def iter_records(

@@ -49,6 +49,7 @@ def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "A state-changing endpoint was called without a valid API key.",
         403: "State-changing endpoints are disabled (no TRIALDEX_API_KEY is set).",
         404: "No such trial, facet or path.",
+        429: "Too many wrong API keys from this address; wait `Retry-After` seconds.",
         503: "The search backend is unavailable; retry later.",
     }
     return {
@@ -310,7 +311,7 @@ class Reopened(BaseModel):
     summary="Reopen the search backend (needs the API key)",
     description="Closes and reopens the backend connection, e.g. after the SQLite file was "
     "rebuilt. Send the key as `X-API-Key` or `Authorization: Bearer <key>`.",
-    responses=_problem_responses(401, 403, 503),
+    responses=_problem_responses(401, 403, 429, 503),
     dependencies=[Depends(require_api_key)],
     tags=["operations"],
 )
