@@ -74,6 +74,7 @@ class CrawlSummary:
     raw_dir: str = ""
     finish_reason: str = ""  # Scrapy's: "finished", "shutdown", ...
     log: str = ""  # the crawl's Scrapy log file
+    peak_rss_kb: int = 0  # the crawl process's own peak memory
     stats: dict[str, Any] = field(default_factory=dict)  # the crawl's Scrapy stats
     seconds: float = 0.0
 

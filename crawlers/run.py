@@ -158,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.stats = stats
     summary.seconds = round(time.monotonic() - started, 2)
+    summary.peak_rss_kb = peak_rss_kb()
     if args.summary_json:
         with atomic_text(Path(args.summary_json)) as fh:
             fh.write(summary.to_json())
@@ -225,6 +226,23 @@ def _summary_from_stats(
         first_response_id=after_id + 1 if last_id > after_id else None,
         last_response_id=last_id if last_id > after_id else None,
     )
+
+
+def peak_rss_kb() -> int:
+    """This process's own peak resident memory in KiB (Linux: VmHWM).
+
+    Not ``getrusage``: Linux carries the forking parent's peak across exec into
+    ``ru_maxrss``, so a crawl started from a large process would seem as large."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _plain(value: Any) -> Any:

@@ -4,14 +4,12 @@ The site serves a trial listing and its trial pages (the good part, which must
 all be stored) beside two sitemaps that inflate to 1 GiB from about 1 MB (one
 a gzip file, one sent with ``Content-Encoding: gzip``) and a trial page of
 6 MB sent without ``Content-Length``. The crawl runner runs as
-a child process exactly as the CLI starts it; its peak memory is read from the
-kernel when it ends.
+a child process exactly as the CLI starts it and reports its own peak memory.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 import zlib
@@ -121,10 +119,12 @@ def test_gzip_bombs_are_refused_by_size_out_and_the_good_pages_are_stored(
     fast = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 0}
     cmd = [*command("listing", raw, arguments, fast), "--summary-json", str(summary_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) in (0, 1)
+    assert proc.wait(timeout=120) in (0, 1)
     summary = CrawlSummary.from_json(summary_path.read_text())
-    assert usage.ru_maxrss < PEAK_LIMIT_KB, f"crawler peaked at {usage.ru_maxrss / 1024:.0f} MB"
+    # The crawl's own peak (VmHWM): the kernel's ru_maxrss of a child also carries the
+    # peak of the process it was forked from, here pytest's after the rest of the suite.
+    peak = summary.peak_rss_kb
+    assert 0 < peak < PEAK_LIMIT_KB, f"crawler peaked at {peak / 1024:.0f} MB"
 
     failed = dict(summary.failed)
     gz = failed[f"{site}/sitemap.xml.gz"]
