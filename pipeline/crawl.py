@@ -190,17 +190,14 @@ FETCHED_THROUGH = "fetched_through"
 
 def mark_fetched_through(partition: Partition) -> None:
     """Record that the source was fetched completely up to this partition's end."""
-    state: dict[str, Any] = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     previous = state.get(FETCHED_THROUGH)
     end = partition.end.isoformat()
     if previous is None or previous < end:
-        state[FETCHED_THROUGH] = end
-        state.setdefault("source", partition.source)
-        write_json(partition.state_file, state)
+        partition.save_state({**state, FETCHED_THROUGH: end})
 
 
 def fetched_through(partition: Partition) -> datetime | None:
     """The end of the latest interval whose fetch of this source completed, if any."""
-    state: dict[str, Any] = read_json(partition.state_file, {}) or {}
-    value = state.get(FETCHED_THROUGH)
+    value = partition.state().get(FETCHED_THROUGH)
     return parse_moment(value) if value else None

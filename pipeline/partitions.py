@@ -93,6 +93,15 @@ class Partition:
     def state_file(self) -> Path:
         return self.source_dir / "state.json"
 
+    def state(self) -> dict[str, Any]:
+        """The source's state (baselines, the standing alarm, the fetched-through mark)."""
+        state: dict[str, Any] = read_json(self.state_file, {}) or {}
+        return state
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        """Write the source's state back, whole and atomically."""
+        write_json(self.state_file, {**state, "source": self.source})
+
     def path(self, name: str) -> Path:
         """A file of this partition (the directory is created on demand)."""
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -138,7 +138,7 @@ def baseline_for(
     partition: Partition, thresholds: GateThresholds
 ) -> tuple[str, dict[str, Any]] | None:
     """The latest successful run of an earlier interval with enough items to compare with."""
-    state = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     earlier = [
         (key, run["stats"])
         for key, run in state.get("runs", {}).items()
@@ -149,7 +149,7 @@ def baseline_for(
 
 def has_earlier_success(partition: Partition) -> bool:
     """Whether a run of an earlier interval of this source completed."""
-    state = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     return any(key < partition.key for key in state.get("runs", {}))
 
 
@@ -216,7 +216,7 @@ def quality_gate(
 
 def _alarm(partition: Partition) -> dict[str, Any] | None:
     """The source's standing alarm, unless this very run raised it (a rerun judges afresh)."""
-    state = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     alarm: dict[str, Any] | None = state.get(ALARM)
     if alarm is None or alarm.get("run") == partition.key:
         return None
@@ -224,15 +224,14 @@ def _alarm(partition: Partition) -> dict[str, Any] | None:
 
 
 def _set_alarm(partition: Partition, alarm: dict[str, Any] | None) -> None:
-    state = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     if state.get(ALARM) == alarm:
         return
     if alarm is None:
         state.pop(ALARM, None)
     else:
         state[ALARM] = alarm
-    state.setdefault("source", partition.source)
-    write_json(partition.state_file, state)
+    partition.save_state(state)
 
 
 def advance_baseline(partition: Partition) -> dict[str, Any]:
@@ -254,8 +253,7 @@ def record_success(partition: Partition) -> None:
     stats = read_json(partition.dir / "stats.json")
     if stats is None:
         return
-    state = read_json(partition.state_file, {}) or {}
+    state = partition.state()
     runs: dict[str, Any] = dict(state.get("runs", {}))
     runs[partition.key] = {"stats": stats}
-    state.update(source=partition.source, runs=dict(sorted(runs.items())[-STATE_KEEP:]))
-    write_json(partition.state_file, state)
+    partition.save_state({**state, "runs": dict(sorted(runs.items())[-STATE_KEEP:])})
